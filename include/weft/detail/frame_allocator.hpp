@@ -1,0 +1,105 @@
+// weft/detail/frame_allocator.hpp: a per-thread recycling allocator for coroutine frames and
+// task cells. Blocks are grouped in 64-byte size classes up to 2 KiB; each thread keeps a
+// bounded free list per class, so steady-state task creation does not reach malloc. A block
+// may be freed on another thread than the one that allocated it: it simply joins that
+// thread's list (every block comes from ::operator new, so any thread may own it).
+// Not here: anything shared between threads (the lists are thread-local).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <new>
+
+#include "weft/config.hpp"
+
+namespace weft::detail {
+
+class frame_allocator {
+public:
+  static constexpr std::size_t granule = 64;
+  static constexpr std::size_t classes = 32;  // up to 2 KiB
+  static constexpr std::size_t max_cached = 4096;  // blocks kept per class per thread
+
+  static void* allocate(std::size_t n) {
+    const std::size_t c = class_of(n);
+    if (c < classes) {
+      list& l = state_.lists[c];
+      if (l.head != nullptr) {
+        block* b = l.head;
+        l.head = b->next;
+        --l.count;
+        return b;
+      }
+      return ::operator new((c + 1) * granule);
+    }
+    return ::operator new(n);
+  }
+
+  static void deallocate(void* p, std::size_t n) noexcept {
+    const std::size_t c = class_of(n);
+    if (c < classes && !state_.dead) {
+      list& l = state_.lists[c];
+      if (l.count < max_cached) {
+        if (!state_.reaper_armed) arm_reaper();
+        // Safety: p is a dead block of at least granule bytes; it becomes a list node.
+        l.head = ::new (p) block{l.head};
+        ++l.count;
+        return;
+      }
+    }
+    ::operator delete(p, c < classes ? (c + 1) * granule : n);
+  }
+
+  /// Returns this thread's cached blocks to the system allocator.
+  static void trim() noexcept {
+    for (std::size_t c = 0; c < classes; ++c) {
+      list& l = state_.lists[c];
+      while (l.head != nullptr) {
+        block* b = l.head;
+        l.head = b->next;
+        ::operator delete(b, (c + 1) * granule);
+      }
+      l.count = 0;
+    }
+  }
+
+private:
+  struct block {
+    block* next;
+  };
+  struct list {
+    block* head;
+    std::size_t count;
+  };
+  // Trivially destructible, so the hot path needs no TLS init guard; a separate reaper
+  // object (registered on first caching) frees the lists at thread exit, after which
+  // blocks go straight back to operator delete.
+  struct state {
+    std::array<list, classes> lists;
+    bool reaper_armed;
+    bool dead;
+  };
+  struct reaper {
+    reaper() = default;
+    reaper(const reaper&) = delete;
+    reaper& operator=(const reaper&) = delete;
+    ~reaper() {
+      trim();
+      state_.dead = true;
+    }
+  };
+
+  static void arm_reaper() noexcept {
+    thread_local reaper r;
+    (void)r;
+    state_.reaper_armed = true;
+  }
+
+  static constexpr std::size_t class_of(std::size_t n) noexcept {
+    return n == 0 ? 0 : (n - 1) / granule;
+  }
+
+  static inline thread_local constinit state state_{};
+};
+
+} // namespace weft::detail

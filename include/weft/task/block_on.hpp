@@ -1,0 +1,42 @@
+// weft/task/block_on.hpp: block_on_current_thread(f), which runs any future to completion on
+// the calling thread, sleeping (never spinning) while it is pending. The runtime layer
+// builds weft::block_on on top of it; this one needs no runtime.
+#pragma once
+
+#include <type_traits>
+#include <utility>
+
+#include "weft/core/future.hpp"
+#include "weft/task/parker.hpp"
+
+namespace weft {
+
+/// Runs `f` to completion on this thread with a parker-backed waker; a wake from any thread
+/// resumes it. Spawning needs a runtime: use weft::block_on or runtime::block_on for that.
+///
+/// Errors: an exception thrown by the future's poll propagates.
+template <future F> future_output_t<F> block_on_current_thread(F f) {
+  auto& parker = detail::thread_parker::current();
+  waker w = parker.make_waker();
+  context cx(w);
+  for (;;) {
+    auto p = f.poll(cx);
+    if (p.is_ready()) {
+      if constexpr (std::is_void_v<future_output_t<F>>) {
+        return;
+      } else {
+        return p.take();
+      }
+    }
+    parker.park();
+  }
+}
+
+} // namespace weft
+
+namespace weft {
+/// Runs `f` to completion on the calling thread.
+template <future F> future_output_t<F> block_on(F f) {
+  return block_on_current_thread(std::move(f));
+}
+} // namespace weft

@@ -1,0 +1,7 @@
+// weft/weft.hpp: the umbrella header: everything weft offers.
+#pragma once
+
+#include "weft/config.hpp"
+#include "weft/version.hpp"
+#include "weft/core.hpp"
+#include "weft/task.hpp"
