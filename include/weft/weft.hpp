@@ -5,3 +5,4 @@
 #include "weft/version.hpp"
 #include "weft/core.hpp"
 #include "weft/task.hpp"
+#include "weft/runtime.hpp"

@@ -21,6 +21,18 @@ using std::memory_order_relaxed;
 using std::memory_order_release;
 using std::memory_order_seq_cst;
 
+/// A full (seq_cst) fence, for Dekker-style "publish, then check the other side" pairs.
+/// ThreadSanitizer does not model fences, so its builds use a seq_cst RMW on one shared word
+/// instead, which orders the same way and which it understands.
+inline void seq_cst_fence() noexcept {
+#ifdef WEFT_TSAN
+  static atomic<int> word{0};
+  word.fetch_add(0, std::memory_order_seq_cst);
+#else
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+}
+
 /// Pause hint for spin loops.
 inline void spin_pause() noexcept {
 #if defined(__x86_64__) || defined(__i386__)

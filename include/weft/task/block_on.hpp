@@ -34,9 +34,3 @@ template <future F> future_output_t<F> block_on_current_thread(F f) {
 
 } // namespace weft
 
-namespace weft {
-/// Runs `f` to completion on the calling thread.
-template <future F> future_output_t<F> block_on(F f) {
-  return block_on_current_thread(std::move(f));
-}
-} // namespace weft

@@ -1,0 +1,183 @@
+// weft/runtime/detail/blocking_pool.hpp: the elastic thread pool behind spawn_blocking. Each
+// job is a task cell whose future runs the function on its first poll; the pool is that
+// task's scheduler. Threads start on demand up to a maximum and retire after idling.
+//
+// Protocol: every field of state_t is guarded by its mutex. Threads are detached and hold a
+// shared_ptr to the state, so shutdown can stop waiting after its timeout without leaving a
+// thread with a dangling pointer. Shutdown cancels queued jobs (they never start) and waits
+// for running ones until the timeout; a running job cannot be interrupted.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <pthread.h>
+
+#include "weft/runtime/detail/context.hpp"
+#include "weft/runtime/detail/header.hpp"
+#include "weft/runtime/detail/unhandled.hpp"
+
+namespace weft::detail {
+
+/// The future a blocking job runs as: calls `fn` on its first poll.
+template <class Fn> class blocking_future {
+public:
+  explicit blocking_future(Fn fn) : fn_(std::move(fn)) {}
+  auto poll(context&) -> ::weft::poll<std::invoke_result_t<Fn&>> {
+    using R = std::invoke_result_t<Fn&>;
+    if constexpr (std::is_void_v<R>) {
+      fn_();
+      return ready();
+    } else {
+      return ::weft::poll<R>(std::in_place, fn_());
+    }
+  }
+
+private:
+  Fn fn_;
+};
+
+class blocking_pool final : public scheduler_base {
+public:
+  blocking_pool(std::size_t max_threads, std::chrono::milliseconds keep_alive,
+                thread_context ctx, std::string name)
+      : state_(std::make_shared<state_t>()) {
+    state_->max_threads = max_threads == 0 ? 1 : max_threads;
+    state_->keep_alive = keep_alive;
+    state_->ctx = ctx;
+    state_->name = std::move(name);
+  }
+  blocking_pool(const blocking_pool&) = delete;
+  blocking_pool& operator=(const blocking_pool&) = delete;
+  ~blocking_pool() { shutdown(std::chrono::milliseconds(0)); }
+
+  void set_exception_hook(std::function<void(std::exception_ptr)> h) { hook_ = std::move(h); }
+
+  void schedule(task_header* t, bool) override {
+    std::unique_lock lock(state_->mu);
+    if (state_->shutdown) {
+      lock.unlock();
+      cancel(t);
+      return;
+    }
+    state_->queue.push_back(t);
+    if (state_->idle > 0) {
+      state_->cv.notify_one();
+      return;
+    }
+    if (state_->threads < state_->max_threads) {
+      ++state_->threads;
+      lock.unlock();
+      start_thread();
+    }
+  }
+
+  std::uint64_t release(task_header*) noexcept override { return 0; }
+
+  void unhandled_exception(std::exception_ptr e) noexcept override {
+    if (hook_) {
+      try {
+        hook_(e);
+        return;
+      } catch (...) {
+      }
+    }
+    report_unhandled_exception(e);
+  }
+
+  /// Cancels queued jobs and waits up to `timeout` for running ones. Returns true when every
+  /// thread exited in time.
+  bool shutdown(std::chrono::milliseconds timeout) {
+    std::deque<task_header*> queued;
+    std::unique_lock lock(state_->mu);
+    state_->shutdown = true;
+    queued.swap(state_->queue);
+    state_->cv.notify_all();
+    lock.unlock();
+    for (task_header* t : queued) cancel(t);
+    lock.lock();
+    return state_->exited.wait_for(lock, timeout, [&] { return state_->threads == 0; });
+  }
+
+  [[nodiscard]] std::size_t threads() const {
+    std::lock_guard lock(state_->mu);
+    return state_->threads;
+  }
+  [[nodiscard]] std::size_t idle_threads() const {
+    std::lock_guard lock(state_->mu);
+    return state_->idle;
+  }
+
+private:
+  struct state_t {
+    mutable std::mutex mu;
+    std::condition_variable cv;
+    std::condition_variable exited;
+    std::deque<task_header*> queue;
+    std::size_t threads = 0;
+    std::size_t idle = 0;
+    std::size_t max_threads = 512;
+    std::size_t next_id = 0;
+    std::chrono::milliseconds keep_alive{10'000};
+    bool shutdown = false;
+    thread_context ctx;
+    std::string name;
+  };
+
+  static void cancel(task_header* t) {
+    // The job never started: claim it, complete it as cancelled, drop the queue reference.
+    if (t->state.transition_to_shutdown()) t->vtable->shutdown(t);
+    t->drop_ref();
+  }
+
+  void start_thread() {
+    std::shared_ptr<state_t> st = state_;
+    std::thread th([st] { thread_main(*st); });
+    th.detach();
+  }
+
+  static void thread_main(state_t& st) {
+    std::size_t id = 0;
+    {
+      std::lock_guard lock(st.mu);
+      id = st.next_id++;
+    }
+    const std::string name = (st.name + "-blk-" + std::to_string(id)).substr(0, 15);
+    pthread_setname_np(pthread_self(), name.c_str());
+    thread_context ctx = st.ctx;
+    ctx.w = nullptr;
+    ctx.drv = nullptr;
+    context_guard guard(&ctx);
+    std::unique_lock lock(st.mu);
+    for (;;) {
+      if (!st.queue.empty()) {
+        task_header* t = st.queue.front();
+        st.queue.pop_front();
+        lock.unlock();
+        t->vtable->run(t);
+        lock.lock();
+        continue;
+      }
+      if (st.shutdown) break;
+      ++st.idle;
+      const bool woke = st.cv.wait_for(lock, st.keep_alive,
+                                       [&] { return !st.queue.empty() || st.shutdown; });
+      --st.idle;
+      if (!woke) break;  // idle for keep_alive: retire
+    }
+    --st.threads;
+    st.exited.notify_all();
+  }
+
+  std::shared_ptr<state_t> state_;
+  std::function<void(std::exception_ptr)> hook_;
+};
+
+} // namespace weft::detail

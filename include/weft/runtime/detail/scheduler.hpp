@@ -1,0 +1,628 @@
+// weft/runtime/detail/scheduler.hpp: the work-stealing scheduler: worker loops, scheduling,
+// idle coordination, spawning, block_on and shutdown.
+//
+// Protocol
+// Roles: workers (one thread each, or the block_on caller in the current-thread flavour),
+// outside threads (spawn, wake, abort), block_on callers.
+// Where a task goes when scheduled (schedule()):
+//   - on one of our workers, allowed to run there: a wake goes to the LIFO slot (the task
+//     displaced from it goes to the local queue), a yield or a spawn to the local queue;
+//   - pinned to another worker (spawn_local, spawn_on, thread-per-core): that worker's
+//     remote queue, then unpark it;
+//   - otherwise: the inject queue, then notify_parked().
+// Idle coordination (fields under idle_mu_ unless atomic):
+//   num_searching_  workers looking for work (stealing); at most half the workers at once.
+//   num_sleeping_   workers registered in sleepers_.
+//   notify_parked(): after work is published; fence(seq_cst); if nobody searches and someone
+//     sleeps, take one sleeper out (it becomes a searcher) and unpark its driver.
+//   park: register as a sleeper (leaving the searching count), fence(seq_cst), re-check every
+//     queue another thread may have filled; if work appeared, unregister and search again;
+//     else park in the driver. The two fences make the publish/park race a Dekker pair: either
+//     the notifier sees the sleeper or the sleeper sees the work (no lost wake-up).
+//   The last searcher to find work notifies another sleeper, so work keeps spreading.
+// Shutdown (shutdown()):
+//   1. shutdown_ is set and every worker unparked; each leaves its loop after its current
+//      poll and waits at stop_latch_, so no task is being polled after it;
+//   2. owned tasks are closed (spawns refused) and every not-yet-complete task is claimed and
+//      cancelled (its future destroyed) by a worker: worker i takes shard i, worker 0 also
+//      the shard of outside spawns; then cancel_latch_;
+//   3. every queue is closed and drained, dropping the queue references (the tasks in them
+//      are complete by then, so nothing runs); drivers shut down; threads are joined.
+//   Invariant: after step 2 no task can be scheduled again (wakes of complete tasks are
+//   no-ops), so nothing touches the scheduler once the runtime is gone.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <pthread.h>
+#include <sched.h>
+
+#include "weft/core/future.hpp"
+#include "weft/detail/atomic.hpp"
+#include "weft/runtime/config.hpp"
+#include "weft/runtime/detail/blocking_pool.hpp"
+#include "weft/runtime/detail/cell.hpp"
+#include "weft/runtime/detail/context.hpp"
+#include "weft/runtime/detail/inject_queue.hpp"
+#include "weft/runtime/detail/owned_tasks.hpp"
+#include "weft/runtime/detail/root_waker.hpp"
+#include "weft/runtime/detail/unhandled.hpp"
+#include "weft/runtime/detail/worker.hpp"
+#include "weft/runtime/join_handle.hpp"
+#include "weft/runtime/metrics.hpp"
+
+namespace weft {
+
+/// Thrown by spawn when the runtime is shutting down or absent.
+class spawn_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+namespace detail {
+
+class scheduler final : public scheduler_base {
+public:
+  explicit scheduler(runtime_config cfg)
+      : cfg_(std::move(cfg)), owned_(worker_count(cfg_) + 1),
+        stop_latch_(static_cast<std::ptrdiff_t>(worker_count(cfg_))),
+        cancel_latch_(static_cast<std::ptrdiff_t>(worker_count(cfg_))),
+        blocking_(cfg_.max_blocking_threads, cfg_.blocking_keep_alive, thread_context{this},
+                  cfg_.thread_name) {
+    if (!cfg_.make_driver) cfg_.make_driver = default_driver_factory();
+    if (cfg_.event_interval == 0) cfg_.event_interval = 1;
+    if (cfg_.global_queue_interval == 0) cfg_.global_queue_interval = 1;
+    const std::size_t n = worker_count(cfg_);
+    workers_.reserve(n);
+    for (std::size_t i = 0; i < n; ++i)
+      workers_.push_back(std::make_unique<worker>(this, i, cfg_.local_queue_capacity));
+    blocking_.set_exception_hook(cfg_.on_unhandled_exception);
+    if (cfg_.current_thread) {
+      // The current-thread worker is the thread that builds the runtime; its driver (an
+      // io_uring is single-issuer) is made here and block_on must run on this thread.
+      prepare_driver(workers_[0].get());
+      ct_thread_ = std::this_thread::get_id();
+      return;
+    }
+    std::latch started(static_cast<std::ptrdiff_t>(n));
+    std::mutex err_mu;
+    std::exception_ptr err;
+    for (std::size_t i = 0; i < n; ++i) {
+      worker* w = workers_[i].get();
+      w->thread = std::thread([this, w, &started, &err, &err_mu] {
+        try {
+          prepare_thread(w);
+        } catch (...) {
+          std::lock_guard lock(err_mu);
+          if (!err) err = std::current_exception();
+        }
+        started.count_down();
+        if (w->drv) run_worker(w);
+      });
+    }
+    started.wait();
+    if (err) {
+      shutdown_.store(true, memory_order_seq_cst);
+      for (auto& w : workers_) {
+        if (w->drv) w->drv->unpark();
+      }
+      // Workers without a driver exited at once; the others see shutdown_.
+      for (auto& w : workers_) {
+        if (w->thread.joinable()) w->thread.join();
+      }
+      std::rethrow_exception(err);
+    }
+  }
+
+  scheduler(const scheduler&) = delete;
+  scheduler& operator=(const scheduler&) = delete;
+  ~scheduler() { shutdown(std::chrono::milliseconds(1000)); }
+
+  [[nodiscard]] const runtime_config& config() const noexcept { return cfg_; }
+  [[nodiscard]] std::size_t num_workers() const noexcept { return workers_.size(); }
+  [[nodiscard]] bool is_shutdown() const noexcept { return shutdown_.load(memory_order_acquire); }
+
+  // ---- spawning ------------------------------------------------------------------------
+
+  /// Spawns `f`; `owner` pins it to a worker (-1: any, or the current worker when stealing
+  /// is off). Errors: spawn_error when shutting down.
+  template <future F> join_handle<future_output_t<F>> spawn(F f, int owner = -1) {
+    thread_context* c = current_context;
+    worker* here = (c != nullptr && c->sched == this) ? c->w : nullptr;
+    if (owner < 0 && !cfg_.enable_stealing) {
+      owner = here != nullptr ? static_cast<int>(here->index)
+                              : static_cast<int>(next_owner_.fetch_add(1, memory_order_relaxed) %
+                                                 workers_.size());
+    }
+    // 3 references: the owned-task list, the run queue entry, the join handle.
+    task_header* t = task_cell<F>::create(std::move(f), this, 3);
+    t->owner_worker = owner;
+    const std::size_t shard = here != nullptr ? here->index : workers_.size();
+    if (!owned_.insert(t, static_cast<std::uint32_t>(shard))) {
+      t->vtable->dealloc(t);  // never published: the future is destroyed with the cell
+      WEFT_THROW(spawn_error("weft: cannot spawn: the runtime is shutting down"));
+    }
+    if (here != nullptr) {
+      here->spawned.add();
+    } else {
+      spawned_outside_.fetch_add(1, memory_order_relaxed);  // relaxed: a statistic
+    }
+    if (here != nullptr && (owner < 0 || owner == static_cast<int>(here->index))) {
+      push_local(here, t);
+      if (workers_.size() > 1) notify_parked();
+    } else {
+      schedule_remote(t);
+    }
+    return join_handle<future_output_t<F>>(t);
+  }
+
+  template <class Fn> auto spawn_blocking(Fn fn) {
+    using R = std::invoke_result_t<Fn&>;
+    // 2 references: the pool queue entry, the join handle (the pool keeps no list).
+    task_header* t = task_cell<blocking_future<Fn>>::create(blocking_future<Fn>(std::move(fn)),
+                                                            &blocking_, 2);
+    blocking_.schedule(t, false);
+    return join_handle<R>(t);
+  }
+
+  // ---- scheduler_base -------------------------------------------------------------------
+
+  void schedule(task_header* t, bool yield) override {
+    thread_context* c = current_context;
+    if (c != nullptr && c->sched == this && c->w != nullptr &&
+        (t->owner_worker < 0 || t->owner_worker == static_cast<int>(c->w->index))) {
+      worker* w = c->w;
+      if (yield || cfg_.max_lifo_polls == 0) {
+        push_local(w, t);
+        if (workers_.size() > 1) notify_parked();
+        return;
+      }
+      task_header* prev = std::exchange(w->lifo, t);
+      if (prev != nullptr) {
+        push_local(w, prev);
+        if (workers_.size() > 1) notify_parked();
+      }
+      return;
+    }
+    schedule_remote(t);
+  }
+
+  std::uint64_t release(task_header* t) noexcept override {
+    owned_.remove(t);
+    thread_context* c = current_context;
+    if (c != nullptr && c->sched == this && c->w != nullptr) {
+      c->w->completed.add();
+    } else {
+      completed_outside_.fetch_add(1, memory_order_relaxed);  // relaxed: a statistic
+    }
+    return 1;
+  }
+
+  void unhandled_exception(std::exception_ptr e) noexcept override {
+    if (cfg_.on_unhandled_exception) {
+      try {
+        cfg_.on_unhandled_exception(e);
+        return;
+      } catch (...) {
+      }
+    }
+    report_unhandled_exception(e);
+  }
+
+  // ---- block_on -------------------------------------------------------------------------
+
+  template <future F> future_output_t<F> block_on(F f) {
+    WEFT_ASSERT(current_context == nullptr || current_context->w == nullptr,
+                "block_on called from inside a runtime worker");
+    if (cfg_.current_thread) return block_on_current_thread_flavour(f);
+    std::unique_ptr<driver> drv = cfg_.make_driver(driver_config{-1, cfg_.sq_entries, cfg_.cq_entries});
+    thread_context ctx{this, nullptr, drv.get()};
+    context_guard guard(&ctx);
+    root_waker root(drv.get());
+    const waker w = root.make_waker();
+    context cx(w);
+    for (;;) {
+      if (!root.take_notification()) {
+        drv->park(std::nullopt);
+        continue;
+      }
+      auto p = f.poll(cx);
+      if (p.is_ready()) {
+        root.detach();
+        if constexpr (std::is_void_v<future_output_t<F>>) {
+          return;
+        } else {
+          return p.take();
+        }
+      }
+    }
+  }
+
+  // ---- shutdown -------------------------------------------------------------------------
+
+  /// Cancels every task and stops the workers; waits up to `timeout` for blocking jobs.
+  void shutdown(std::chrono::milliseconds timeout) {
+    if (shutdown_.exchange(true, memory_order_seq_cst)) {
+      join_threads();
+      return;
+    }
+    if (cfg_.current_thread) {
+      worker* w = workers_[0].get();
+      thread_context ctx = w->ctx;
+      context_guard guard(&ctx);
+      shutdown_worker(w);
+    } else {
+      for (auto& w : workers_) w->drv->unpark();
+      join_threads();
+    }
+    blocking_.shutdown(timeout);
+  }
+
+  // ---- metrics --------------------------------------------------------------------------
+
+  [[nodiscard]] runtime_metrics metrics() {
+    runtime_metrics m;
+    for (auto& w : workers_) {
+      worker_metrics wm;
+      wm.polls = w->polls.get();
+      wm.steals = w->steals.get();
+      wm.stolen_tasks = w->stolen_tasks.get();
+      wm.parks = w->parks.get();
+      wm.spawned = w->spawned.get();
+      wm.completed = w->completed.get();
+      wm.overflows = w->overflows.get();
+      wm.local_queue_depth = w->queue.len();
+      m.workers.push_back(wm);
+    }
+    m.spawned_outside = spawned_outside_.load(memory_order_relaxed);
+    m.completed_outside = completed_outside_.load(memory_order_relaxed);
+    m.inject_queue_depth = inject_.len();
+    m.live_tasks = owned_.live();
+    m.blocking_threads = blocking_.threads();
+    m.blocking_idle_threads = blocking_.idle_threads();
+    return m;
+  }
+
+private:
+  static std::size_t worker_count(const runtime_config& c) noexcept {
+    if (c.current_thread) return 1;
+    if (c.workers != 0) return c.workers;
+    const unsigned hw = std::thread::hardware_concurrency();
+    return hw == 0 ? 1 : hw;
+  }
+
+  void prepare_thread(worker* w) {
+    const std::string name = (cfg_.thread_name + "-" + std::to_string(w->index)).substr(0, 15);
+    pthread_setname_np(pthread_self(), name.c_str());
+    if (cfg_.pin_workers) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+      CPU_SET(w->index % cores, &set);
+      pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+    }
+    prepare_driver(w);
+  }
+
+  void prepare_driver(worker* w) {
+    w->drv = cfg_.make_driver(
+        driver_config{static_cast<int>(w->index), cfg_.sq_entries, cfg_.cq_entries});
+    w->ctx.drv = w->drv.get();
+  }
+
+  void join_threads() {
+    for (auto& w : workers_) {
+      if (w->thread.joinable() && w->thread.get_id() != std::this_thread::get_id())
+        w->thread.join();
+    }
+  }
+
+  // ---- queues ---------------------------------------------------------------------------
+
+  void push_local(worker* w, task_header* t) {
+    const bool overflowed = w->queue.push_back(t, [this](task_header* first, task_header* last,
+                                                         std::size_t n) {
+      if (!inject_.push_batch(first, last, n)) drop_batch(first);
+    });
+    if (overflowed) w->overflows.add();
+  }
+
+  static void drop_batch(task_header* first) noexcept {
+    while (first != nullptr) {
+      task_header* next = first->queue_next;
+      first->drop_ref();
+      first = next;
+    }
+  }
+
+  void schedule_remote(task_header* t) {
+    if (t->owner_worker >= 0) {
+      worker* w = workers_[static_cast<std::size_t>(t->owner_worker) % workers_.size()].get();
+      if (!w->remote.push(t)) {
+        t->drop_ref();  // shut down: the task is complete (see the protocol block)
+        return;
+      }
+      // seq_cst fence inside unpark's exchange pairs with the worker's park re-check.
+      if (w->drv) w->drv->unpark();
+      return;
+    }
+    if (!inject_.push(t)) {
+      t->drop_ref();
+      return;
+    }
+    notify_parked();
+  }
+
+  // ---- idle coordination ----------------------------------------------------------------
+
+  void notify_parked() {
+    // seq_cst: pairs with the fence in park_worker (Dekker, see the protocol block).
+    seq_cst_fence();
+    // relaxed: ordered by the fence above.
+    if (num_searching_.load(memory_order_relaxed) != 0) return;
+    if (num_sleeping_.load(memory_order_relaxed) == 0) return;
+    worker* w = nullptr;
+    {
+      std::lock_guard lock(idle_mu_);
+      if (sleepers_.empty()) return;
+      w = sleepers_.back();
+      sleepers_.pop_back();
+      w->in_sleepers = false;
+      w->woken_to_search = true;
+      num_sleeping_.fetch_sub(1, memory_order_relaxed);  // relaxed: also under idle_mu_
+      num_searching_.fetch_add(1, memory_order_seq_cst);
+    }
+    w->drv->unpark();
+  }
+
+  bool has_work_for(worker* w) const noexcept {
+    if (!inject_.is_empty() || !w->remote.is_empty() || !w->queue.is_empty() || w->lifo)
+      return true;
+    if (cfg_.enable_stealing) {
+      for (auto& other : workers_) {
+        if (other.get() != w && other->queue.len() > 1) return true;
+      }
+    }
+    return false;
+  }
+
+  void transition_from_searching(worker* w) {
+    w->searching = false;
+    // seq_cst: part of the idle Dekker protocol; the last searcher wakes a replacement.
+    if (num_searching_.fetch_sub(1, memory_order_seq_cst) == 1) notify_parked();
+  }
+
+  bool transition_to_searching(worker* w) {
+    if (w->searching) return true;
+    // relaxed: a heuristic bound; exceeding it briefly is harmless.
+    if (2 * num_searching_.load(memory_order_relaxed) >= workers_.size()) return false;
+    num_searching_.fetch_add(1, memory_order_seq_cst);
+    w->searching = true;
+    return true;
+  }
+
+  /// Parks `w` until there may be work. `extra_ready` lets block_on's current-thread loop
+  /// wake for its root future too.
+  template <class Ready> void park_worker(worker* w, Ready&& extra_ready) {
+    {
+      std::lock_guard lock(idle_mu_);
+      sleepers_.push_back(w);
+      w->in_sleepers = true;
+      w->woken_to_search = false;
+      num_sleeping_.fetch_add(1, memory_order_relaxed);  // relaxed: under idle_mu_, fenced below
+      if (w->searching) {
+        w->searching = false;
+        num_searching_.fetch_sub(1, memory_order_seq_cst);
+      }
+    }
+    // seq_cst: pairs with notify_parked's fence (Dekker, see the protocol block).
+    seq_cst_fence();
+    w->parks.add();
+    bool leave = has_work_for(w) || extra_ready() || shutdown_.load(memory_order_relaxed);
+    for (;;) {
+      if (!leave) w->drv->park(std::nullopt);
+      std::lock_guard lock(idle_mu_);
+      if (!w->in_sleepers) {
+        // A notifier took us out and counted us as a searcher.
+        w->searching = w->woken_to_search;
+        w->woken_to_search = false;
+        return;
+      }
+      if (leave || has_work_for(w) || extra_ready() || shutdown_.load(memory_order_relaxed)) {
+        remove_sleeper(w);
+        return;
+      }
+    }
+  }
+
+  void remove_sleeper(worker* w) {
+    // Preconditions: idle_mu_ held, w in sleepers_.
+    for (std::size_t i = 0; i < sleepers_.size(); ++i) {
+      if (sleepers_[i] == w) {
+        sleepers_[i] = sleepers_.back();
+        sleepers_.pop_back();
+        break;
+      }
+    }
+    w->in_sleepers = false;
+    num_sleeping_.fetch_sub(1, memory_order_relaxed);  // relaxed: under idle_mu_
+  }
+
+  // ---- the worker loop ------------------------------------------------------------------
+
+  task_header* next_task(worker* w) {
+    ++w->tick;
+    if (w->tick % cfg_.event_interval == 0) w->drv->turn();
+    if (w->tick % cfg_.global_queue_interval == 0) {
+      if (task_header* t = w->remote.pop()) return t;
+      if (task_header* t = inject_.pop()) return t;
+    }
+    if (w->lifo != nullptr) {
+      task_header* t = std::exchange(w->lifo, nullptr);
+      if (w->lifo_polls < cfg_.max_lifo_polls) {
+        ++w->lifo_polls;
+        return t;
+      }
+      push_local(w, t);  // bounded: two tasks waking each other cannot starve the queue
+    }
+    w->lifo_polls = 0;
+    if (task_header* t = w->queue.pop()) return t;
+    if (task_header* t = w->remote.pop()) return t;
+    return take_from_inject(w);
+  }
+
+  task_header* take_from_inject(worker* w) {
+    if (inject_.is_empty()) return nullptr;
+    // Take a fair share into the local queue, keep the first to run now.
+    const std::size_t share =
+        std::max<std::size_t>(1, std::min(w->queue.capacity() / 2,
+                                          inject_.len() / workers_.size() + 1));
+    task_header* first = nullptr;
+    inject_.pop_n(share, [&](task_header* t) {
+      if (first == nullptr) {
+        first = t;
+      } else {
+        push_local(w, t);
+      }
+    });
+    return first;
+  }
+
+  task_header* steal_work(worker* w) {
+    if (!cfg_.enable_stealing || workers_.size() == 1) return take_from_inject(w);
+    if (!transition_to_searching(w)) return nullptr;
+    const std::size_t n = workers_.size();
+    const std::size_t start = w->next_random() % n;
+    for (std::size_t i = 0; i < n; ++i) {
+      worker* victim = workers_[(start + i) % n].get();
+      if (victim == w) continue;
+      const std::size_t before = w->queue.len();
+      if (task_header* t = victim->queue.steal_into(w->queue)) {
+        w->steals.add();
+        w->stolen_tasks.add(w->queue.len() - before + 1);
+        return t;
+      }
+    }
+    return take_from_inject(w);
+  }
+
+  void run_task(worker* w, task_header* t) {
+    if (w->searching) transition_from_searching(w);
+    w->polls.add();
+    t->vtable->run(t);
+  }
+
+  void run_worker(worker* w) {
+    context_guard guard(&w->ctx);
+    if (cfg_.on_thread_start) cfg_.on_thread_start();
+    while (!shutdown_.load(memory_order_relaxed)) {
+      if (task_header* t = next_task(w)) {
+        run_task(w, t);
+        continue;
+      }
+      w->drv->turn();
+      if (task_header* t = next_task(w)) {
+        run_task(w, t);
+        continue;
+      }
+      if (task_header* t = steal_work(w)) {
+        run_task(w, t);
+        continue;
+      }
+      park_worker(w, [] { return false; });
+    }
+    shutdown_worker(w);
+    if (cfg_.on_thread_stop) cfg_.on_thread_stop();
+  }
+
+  void shutdown_worker(worker* w) {
+    // Step 1: nobody polls after this point.
+    stop_latch_.arrive_and_wait();
+    // Step 2: cancel every task that is not complete.
+    owned_.close();
+    owned_.shutdown_shard(w->index);
+    if (w->index == 0) owned_.shutdown_shard(workers_.size());
+    cancel_latch_.arrive_and_wait();
+    // Step 3: drop the queue entries (their tasks are complete now).
+    if (w->lifo != nullptr) std::exchange(w->lifo, nullptr)->drop_ref();
+    while (task_header* t = w->queue.pop()) t->drop_ref();
+    drop_batch(w->remote.close());
+    if (w->index == 0) drop_batch(inject_.close());
+    if (w->drv) w->drv->shutdown();
+  }
+
+  // ---- current-thread flavour -----------------------------------------------------------
+
+  template <class F> future_output_t<F> block_on_current_thread_flavour(F& f) {
+    worker* w = workers_[0].get();
+    WEFT_ASSERT(!block_on_active_.exchange(true), "concurrent block_on on a current-thread runtime");
+    struct active_reset {
+      atomic<bool>& flag;
+      ~active_reset() { flag.store(false); }
+    } reset{block_on_active_};
+    WEFT_ASSERT(ct_thread_ == std::this_thread::get_id(),
+                "a current-thread runtime runs on the thread that first called block_on");
+    context_guard guard(&w->ctx);
+    root_waker root(w->drv.get());
+    const waker wk = root.make_waker();
+    context cx(wk);
+    for (;;) {
+      if (root.take_notification()) {
+        auto p = f.poll(cx);
+        if (p.is_ready()) {
+          root.detach();
+          if constexpr (std::is_void_v<future_output_t<F>>) {
+            return;
+          } else {
+            return p.take();
+          }
+        }
+      }
+      bool ran = false;
+      for (unsigned i = 0; i < cfg_.event_interval; ++i) {
+        task_header* t = next_task(w);
+        if (t == nullptr) break;
+        run_task(w, t);
+        ran = true;
+        if (root.is_notified()) break;
+      }
+      if (ran) continue;
+      w->drv->turn();
+      if (root.is_notified()) continue;
+      park_worker(w, [&] { return root.is_notified(); });
+    }
+  }
+
+  runtime_config cfg_;
+  std::vector<std::unique_ptr<worker>> workers_;
+  inject_queue inject_;
+  owned_tasks owned_;
+  std::mutex idle_mu_;
+  std::vector<worker*> sleepers_;
+  alignas(cache_line) atomic<std::size_t> num_searching_{0};
+  atomic<std::size_t> num_sleeping_{0};
+  alignas(cache_line) atomic<bool> shutdown_{false};
+  atomic<std::size_t> next_owner_{0};
+  atomic<std::uint64_t> spawned_outside_{0};
+  atomic<std::uint64_t> completed_outside_{0};
+  atomic<bool> block_on_active_{false};
+  std::thread::id ct_thread_;
+  std::latch stop_latch_;
+  std::latch cancel_latch_;
+  blocking_pool blocking_;
+};
+
+} // namespace detail
+} // namespace weft

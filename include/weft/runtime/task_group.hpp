@@ -1,0 +1,72 @@
+// weft/runtime/task_group.hpp: task_group<T>, structured concurrency: tasks spawned into a
+// group are joined together, and whatever still runs when the group goes out of scope is
+// aborted.
+#pragma once
+
+#include <utility>
+#include <vector>
+
+#include "weft/core/join_all.hpp"
+#include "weft/runtime/spawn.hpp"
+
+namespace weft {
+
+/// A scope for tasks of output T.
+///
+/// Cancellation: destroying the group aborts every task still running. Dropping the
+/// join_all() future keeps the tasks (they stay in the group).
+/// Thread safety: one thread at a time.
+template <class T = void> class task_group {
+public:
+  /// A group spawning onto the current runtime. Errors: spawn_error outside a runtime.
+  task_group() : h_(handle::current()) {}
+  explicit task_group(handle h) noexcept : h_(h) {}
+  task_group(const task_group&) = delete;
+  task_group& operator=(const task_group&) = delete;
+  ~task_group() { abort_all(); }
+
+  /// Spawns `f` into the group.
+  template <future F>
+    requires std::is_same_v<future_output_t<F>, T>
+  void spawn(F f) {
+    handles_.push_back(h_.spawn(std::move(f)));
+  }
+
+  /// A future completing with every task's output (spawn order) once all finished; the
+  /// group is empty afterwards. Errors: the first task exception (in order) is rethrown;
+  /// an aborted task throws cancelled_error.
+  auto join_all() {
+    std::vector<ref_future> refs;
+    refs.reserve(handles_.size());
+    for (auto& h : handles_) refs.push_back(ref_future{&h});
+    return finish_future{this, weft::join_all(std::move(refs))};
+  }
+
+  /// Aborts every task still running (they report cancelled).
+  void abort_all() {
+    for (auto& h : handles_) h.abort();
+    handles_.clear();
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return handles_.size(); }
+
+private:
+  struct ref_future {
+    join_handle<T>* h;
+    ::weft::poll<T> poll(context& cx) { return h->poll(cx); }
+  };
+  struct finish_future {
+    task_group* g;
+    join_all_future<ref_future> inner;
+    auto poll(context& cx) -> decltype(inner.poll(cx)) {
+      auto p = inner.poll(cx);
+      if (p.is_ready()) g->handles_.clear();
+      return p;
+    }
+  };
+
+  handle h_;
+  std::vector<join_handle<T>> handles_;
+};
+
+} // namespace weft
