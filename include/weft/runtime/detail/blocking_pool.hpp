@@ -17,9 +17,11 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 
 #include <pthread.h>
 
+#include "weft/core/future.hpp"
 #include "weft/runtime/detail/context.hpp"
 #include "weft/runtime/detail/header.hpp"
 #include "weft/runtime/detail/unhandled.hpp"
