@@ -6,3 +6,5 @@
 #include "weft/core.hpp"
 #include "weft/task.hpp"
 #include "weft/runtime.hpp"
+#include "weft/io.hpp"
+#include "weft/time.hpp"

@@ -14,7 +14,8 @@
 //   so a wake that came before the clear is seen by the poll that follows it.
 // - ready_head: a push-only Treiber stack; the poller takes it whole with one exchange
 //   (no ABA: nodes are never popped one by one).
-// - parent waker: guarded by parent_mu; the poller refreshes it, wakers clone it out.
+// - parent waker: guarded by parent_mu; the poller refreshes it, wakers clone it out, and
+//   the future's destructor clears it (stale child wakers then wake nothing).
 // Invariants: (1) a woken child is re-polled after its wake; (2) a node is linked at most
 // once; (3) the shared state outlives every waker clone.
 #pragma once
@@ -136,7 +137,16 @@ public:
   join_all_future& operator=(join_all_future&&) = delete;
   ~join_all_future() {
     children_.clear();  // children first: their leaves may hold clones of our wakers
-    if (shared_ != nullptr) shared_->release();
+    if (shared_ != nullptr) {
+      // Child wakers may outlive us (kept by an event source); they must neither keep the
+      // parent task referenced nor wake it once nothing waits.
+      std::optional<waker> parent;
+      {
+        std::lock_guard lock(shared_->parent_mu);
+        parent.swap(shared_->parent);
+      }
+      shared_->release();
+    }
   }
 
   ::weft::poll<output> poll(context& cx) {

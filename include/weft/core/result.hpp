@@ -73,12 +73,13 @@ public:
 
   /// The error; a default (success) error_code when holding a value.
   [[nodiscard]] std::error_code error() const noexcept {
-    return has_value() ? std::error_code{} : *std::get_if<1>(&v_);
+    const std::error_code* ec = std::get_if<1>(&v_);
+    return ec != nullptr ? *ec : std::error_code{};
   }
 
 private:
   void check() const {
-    if (!has_value()) WEFT_THROW(std::system_error(*std::get_if<1>(&v_)));
+    if (const std::error_code* ec = std::get_if<1>(&v_)) WEFT_THROW(std::system_error(*ec));
   }
   std::variant<T, std::error_code> v_;
 };

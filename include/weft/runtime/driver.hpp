@@ -41,6 +41,12 @@ public:
   virtual void turn() {}
   /// The owner thread is about to exit: cancel and reap everything in flight.
   virtual void shutdown() {}
+  /// Returns `this` as the driver type named by `tag`, or null (a cheap checked downcast
+  /// for layers that add driver types).
+  virtual void* downcast(const void* tag) noexcept {
+    (void)tag;
+    return nullptr;
+  }
 };
 
 /// What a driver factory learns about the thread it serves.
@@ -49,6 +55,8 @@ struct driver_config {
   int worker = -1;
   unsigned sq_entries = 256;
   unsigned cq_entries = 0;  // 0: the kernel default (2 × sq)
+  /// The thread runs a current-thread runtime: a paused clock may auto-advance when idle.
+  bool auto_advance = false;
 };
 
 /// Builds the driver for one worker or block_on thread.

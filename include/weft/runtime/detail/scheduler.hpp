@@ -227,7 +227,11 @@ public:
     WEFT_ASSERT(current_context == nullptr || current_context->w == nullptr,
                 "block_on called from inside a runtime worker");
     if (cfg_.current_thread) return block_on_current_thread_flavour(f);
-    std::unique_ptr<driver> drv = cfg_.make_driver(driver_config{-1, cfg_.sq_entries, cfg_.cq_entries});
+    std::unique_ptr<driver> drv =
+        cfg_.make_driver(driver_config{-1, cfg_.sq_entries, cfg_.cq_entries, false});
+    // The future moves in after the driver exists, so it is destroyed before the driver
+    // (its leaf operations may need the driver to cancel).
+    F fut = std::move(f);
     thread_context ctx{this, nullptr, drv.get()};
     context_guard guard(&ctx);
     root_waker root(drv.get());
@@ -238,7 +242,7 @@ public:
         drv->park(std::nullopt);
         continue;
       }
-      auto p = f.poll(cx);
+      auto p = fut.poll(cx);
       if (p.is_ready()) {
         root.detach();
         if constexpr (std::is_void_v<future_output_t<F>>) {
@@ -317,8 +321,8 @@ private:
   }
 
   void prepare_driver(worker* w) {
-    w->drv = cfg_.make_driver(
-        driver_config{static_cast<int>(w->index), cfg_.sq_entries, cfg_.cq_entries});
+    w->drv = cfg_.make_driver(driver_config{static_cast<int>(w->index), cfg_.sq_entries,
+                                            cfg_.cq_entries, cfg_.current_thread});
     w->ctx.drv = w->drv.get();
   }
 
