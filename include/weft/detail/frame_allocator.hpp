@@ -4,6 +4,8 @@
 // may be freed on another thread than the one that allocated it: it simply joins that
 // thread's list (every block comes from ::operator new, so any thread may own it).
 // Not here: anything shared between threads (the lists are thread-local).
+// Sanitizer builds bypass the cache (plain new/delete) so ASan still sees every
+// use-after-free of a frame, task cell or op state.
 #pragma once
 
 #include <array>
@@ -12,15 +14,29 @@
 
 #include "weft/config.hpp"
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define WEFT_PLAIN_ALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define WEFT_PLAIN_ALLOC 1
+#endif
+#endif
+
 namespace weft::detail {
 
 class frame_allocator {
 public:
-  static constexpr std::size_t granule = 64;
-  static constexpr std::size_t classes = 32;  // up to 2 KiB
-  static constexpr std::size_t max_cached = 4096;  // blocks kept per class per thread
+  static constexpr std::size_t granule = 32;
+  static constexpr std::size_t classes = 64;  // up to 2 KiB
+  /// Blocks kept per class per thread: about 1 MiB of each class.
+  static constexpr std::size_t max_cached(std::size_t c) noexcept {
+    return (std::size_t{1} << 20) / ((c + 1) * granule);
+  }
 
   static void* allocate(std::size_t n) {
+#ifdef WEFT_PLAIN_ALLOC
+    return ::operator new(n);
+#endif
     const std::size_t c = class_of(n);
     if (c < classes) {
       list& l = state_.lists[c];
@@ -36,10 +52,14 @@ public:
   }
 
   static void deallocate(void* p, std::size_t n) noexcept {
+#ifdef WEFT_PLAIN_ALLOC
+    ::operator delete(p, n);
+    return;
+#endif
     const std::size_t c = class_of(n);
     if (c < classes && !state_.dead) {
       list& l = state_.lists[c];
-      if (l.count < max_cached) {
+      if (l.count < max_cached(c)) {
         if (!state_.reaper_armed) arm_reaper();
         // Safety: p is a dead block of at least granule bytes; it becomes a list node.
         l.head = ::new (p) block{l.head};

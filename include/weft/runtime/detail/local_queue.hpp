@@ -126,7 +126,8 @@ private:
   }
 
   template <class Overflow>
-  bool push_overflow(task_header* t, std::uint32_t head, std::uint32_t tail, Overflow& overflow) {
+  bool push_overflow(task_header* t, std::uint32_t head, [[maybe_unused]] std::uint32_t tail,
+                     Overflow& overflow) {
     const std::uint32_t n = cap_ / 2;
     WEFT_ASSERT(tail - head == cap_, "overflow of a queue that is not full");
     const std::uint64_t prev = pack(head, head);
