@@ -2,7 +2,7 @@
 // virtual clock: never early, never late, exactly once, callbacks that change the wheel,
 // far-future and huge jumps, next_expiration against a reference minimum.
 // Not here: the time driver, real clocks, sleep futures.
-#include "weft/time/detail/timer_wheel.hpp"
+#include "weft/io/detail/timer_wheel.hpp"
 
 #include <gtest/gtest.h>
 

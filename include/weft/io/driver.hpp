@@ -44,7 +44,7 @@
 #include "weft/io/ring.hpp"
 #include "weft/runtime/detail/context.hpp"
 #include "weft/runtime/driver.hpp"
-#include "weft/time/detail/timer_wheel.hpp"
+#include "weft/io/detail/timer_wheel.hpp"
 
 namespace weft::io {
 

@@ -11,7 +11,7 @@
 
 #include "weft/core/waker.hpp"
 #include "weft/runtime/detail/owned_tasks.hpp"
-#include "weft/time/detail/timer_wheel.hpp"
+#include "weft/io/detail/timer_wheel.hpp"
 
 namespace weft::io::detail {
 

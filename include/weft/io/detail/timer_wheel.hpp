@@ -1,4 +1,4 @@
-// weft/time/detail/timer_wheel.hpp: the hierarchical timer wheel behind a worker's time
+// weft/io/detail/timer_wheel.hpp: the hierarchical timer wheel behind a worker's time
 // driver: intrusive timer_entry nodes in 6 levels x 64 slots, O(1) insert and remove, and an
 // advance that skips empty time through per-level occupancy bitmasks.
 // Not here: clocks and tick conversion, wakers, the sleep future, cross-worker re-arming

@@ -1,7 +1,7 @@
 // bench/time/timer_wheel_bench.cpp: weft::time::detail::timer_wheel on its own, with a
 // virtual clock: the cost of arming and cancelling a timer, and of firing a million.
 // Not here: the time driver, clocks, wakers.
-#include "weft/time/detail/timer_wheel.hpp"
+#include "weft/io/detail/timer_wheel.hpp"
 
 #include <benchmark/benchmark.h>
 
