@@ -117,7 +117,7 @@ private:
     if (t == nullptr) return;
     switch (t->state.transition_join_dropped()) {
     case detail::task_state::join_dropped::output_is_ours:
-      if (!consumed) t->vtable->drop_output(t);
+      t->vtable->drop_output(t);
       t->drop_ref();
       break;
     case detail::task_state::join_dropped::dealloc:

@@ -115,6 +115,15 @@ private:
   }
 
   void complete(std::uint64_t queue_refs) {
+    // The owned-list entry goes first: after the completing transition a join handle may
+    // free the task at any moment.
+    const std::uint64_t owned_refs = header_.scheduler->release(&header_);
+    const std::uint64_t n = queue_refs + owned_refs;
+    bool free_it = false;
+    if (header_.state.try_complete_fast(n, free_it)) {
+      if (free_it) dealloc(&header_);
+      return;
+    }
     const std::uint64_t prev = header_.state.transition_to_complete();
     if (!(prev & task_state::join_interest)) {
       if (stage_.index() == st_error)
@@ -123,7 +132,6 @@ private:
     } else if (prev & task_state::join_waker) {
       header_.join_waker->wake_by_ref();
     }
-    const std::uint64_t n = queue_refs + header_.scheduler->release(&header_);
     if (n != 0 && header_.state.ref_dec(n)) dealloc(&header_);
   }
 

@@ -551,14 +551,27 @@ private:
     if (cfg_.on_thread_stop) cfg_.on_thread_stop();
   }
 
+  /// Waits at a shutdown latch while still serving this worker's driver: a task cancelled on
+  /// another worker may need this driver to cancel an operation or remove a timer it owns.
+  static void arrive_and_serve(std::latch& l, worker* w) {
+    l.count_down();
+    while (!l.try_wait()) {
+      if (w->drv) {
+        w->drv->park(std::chrono::milliseconds(1));
+      } else {
+        std::this_thread::yield();
+      }
+    }
+  }
+
   void shutdown_worker(worker* w) {
     // Step 1: nobody polls after this point.
-    stop_latch_.arrive_and_wait();
+    arrive_and_serve(stop_latch_, w);
     // Step 2: cancel every task that is not complete.
     owned_.close();
     owned_.shutdown_shard(w->index);
     if (w->index == 0) owned_.shutdown_shard(workers_.size());
-    cancel_latch_.arrive_and_wait();
+    arrive_and_serve(cancel_latch_, w);
     // Step 3: drop the queue entries (their tasks are complete now).
     if (w->lifo != nullptr) std::exchange(w->lifo, nullptr)->drop_ref();
     while (task_header* t = w->queue.pop()) t->drop_ref();

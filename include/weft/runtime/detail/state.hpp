@@ -89,6 +89,34 @@ public:
     }
   }
 
+  /// running → complete, dropping `n` references in the same step, but only when nothing
+  /// else is left to do after it: a join handle exists (it takes the output) and has not
+  /// stored a waker. Returns true if done (then the caller must not touch the task again
+  /// unless `dealloc` is set, in which case it frees it); false leaves the state unchanged.
+  [[nodiscard]] bool try_complete_fast(std::uint64_t n, bool& dealloc) noexcept {
+    std::uint64_t s = word_.load(memory_order_relaxed);
+    for (;;) {
+      if ((s & (join_interest | join_waker)) != join_interest) return false;
+      WEFT_ASSERT((s & running) && !(s & complete) && refs(s) >= n, "bad state to complete");
+      const std::uint64_t next = (s ^ (running | complete)) - n * ref_one;
+      // acq_rel: release publishes the output (invariant 4); acquire: if this frees the
+      // task, every other holder's writes are visible.
+      if (word_.compare_exchange_weak(s, next, memory_order_acq_rel, memory_order_relaxed)) {
+        dealloc = refs(next) == 0;
+        return true;
+      }
+    }
+  }
+
+  /// The join handle, which already read the output, goes away: one step clears
+  /// join_interest and drops its reference. Returns true when that was the last reference.
+  [[nodiscard]] bool join_dropped_after_read() noexcept {
+    // acq_rel: the last holder must see every other holder's writes before deallocating.
+    const std::uint64_t prev = word_.fetch_sub(join_interest + ref_one, memory_order_acq_rel);
+    WEFT_ASSERT((prev & complete) && (prev & join_interest), "bad state for a read join handle");
+    return refs(prev) == 1;
+  }
+
   /// running → complete. Returns the state before. acq_rel: release publishes the output
   /// (invariant 4); acquire sees the join handle's waker write if join_waker is set.
   std::uint64_t transition_to_complete() noexcept {
