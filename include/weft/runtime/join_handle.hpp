@@ -115,6 +115,11 @@ private:
     detail::task_header* t = std::exchange(task_, nullptr);
     const bool consumed = std::exchange(consumed_, false);
     if (t == nullptr) return;
+    if (consumed) {
+      // We saw complete and read the output: one RMW clears interest and our reference.
+      if (t->state.join_dropped_after_read()) t->vtable->dealloc(t);
+      return;
+    }
     switch (t->state.transition_join_dropped()) {
     case detail::task_state::join_dropped::output_is_ours:
       t->vtable->drop_output(t);
