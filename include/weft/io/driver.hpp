@@ -55,6 +55,9 @@ struct driver_options {
   /// Auto-advance the paused clock when this driver would sleep (current-thread runtimes
   /// and block_on threads of tests).
   bool auto_advance = false;
+  /// A worker's driver: lives as long as its runtime, so other drivers may send it MSG_RING
+  /// wakes (a block_on thread's driver is short-lived and is woken through its eventfd).
+  bool long_lived = false;
   /// Builds the ring; empty = a uring_ring. Tests put a fault_ring here.
   std::function<std::unique_ptr<ring>(unsigned sq, unsigned cq)> make_ring;
 };
@@ -65,7 +68,8 @@ public:
   explicit uring_driver(const driver_options& opts)
       : ring_(opts.make_ring ? opts.make_ring(opts.sq_entries, opts.cq_entries)
                              : std::make_unique<uring_ring>(opts.sq_entries, opts.cq_entries)),
-        wheel_(time::detail::now_tick()), auto_advance_(opts.auto_advance) {
+        wheel_(time::detail::now_tick()), auto_advance_(opts.auto_advance),
+        long_lived_(opts.long_lived) {
     event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (event_fd_ < 0) throw std::system_error(errno, std::system_category(), "weft: eventfd");
     listener_ = time::detail::global_clock().add_listener([this] { unpark(); });
@@ -143,8 +147,8 @@ public:
     // release: publishes the unparker's writes to the parked owner.
     if (park_state_.exchange(notified, weft::detail::memory_order_release) != parked) return;
     uring_driver* me = current();
-    if (me != nullptr && me != this && me->features().msg_ring && features().msg_ring &&
-        me->send_msg_ring(this))
+    if (long_lived_ && me != nullptr && me != this && me->features().msg_ring &&
+        features().msg_ring && me->send_msg_ring(this))
       return;
     write_eventfd();
   }
@@ -397,13 +401,16 @@ private:
   }
 
   static bool is_retryable(int res, bool cancel_requested) noexcept {
-    if (res == -EAGAIN || res == -EINTR || res == -ENOBUFS) return true;
-    return res == -ECANCELED && !cancel_requested;
+    // A cancelled op is never resubmitted: nobody would cancel the retry, and a dropping
+    // holder that borrows memory waits for its completion (cancelled io-wq work ends with
+    // -EINTR; a cancel before submit makes a NOP whose result a fault ring may rewrite).
+    if (cancel_requested) return false;
+    return res == -EAGAIN || res == -EINTR || res == -ENOBUFS || res == -ECANCELED;
   }
 
   void complete_op(detail::op_state* op, std::int32_t res, std::uint32_t flags) {
     op->sqe = nullptr;
-    if (op->retryable && op->retries < max_retries) {
+    if (op->retryable && op->retries < max_retries && !shut_down_) {
       op->lock.lock();
       const bool cancel = op->cancel_requested;
       op->lock.unlock();
@@ -447,6 +454,7 @@ private:
   std::unique_ptr<ring> ring_;
   time::detail::timer_wheel wheel_;
   bool auto_advance_ = false;
+  bool long_lived_ = false;
   int event_fd_ = -1;
   std::uint64_t event_buf_ = 0;
   bool wake_armed_ = false;
@@ -468,6 +476,7 @@ inline driver_factory uring_driver_factory(driver_options base = {}) {
     if (o.sq_entries == 256 && cfg.sq_entries != 0) o.sq_entries = cfg.sq_entries;
     if (o.cq_entries == 0) o.cq_entries = cfg.cq_entries;
     o.auto_advance = o.auto_advance || cfg.auto_advance;
+    o.long_lived = cfg.worker >= 0;
     return std::make_unique<uring_driver>(o);
   };
 }

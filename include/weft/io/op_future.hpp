@@ -95,9 +95,11 @@ public:
       op->owner->post_remote(&op->cancel_req);
       if (op->borrows_memory) {
         // acquire: pairs with complete_op's release; after it the kernel is done with the
-        // buffer. Keep serving our own ring meanwhile: its owner may be waiting on us.
+        // buffer. Keep turning our own ring meanwhile (not just taking requests: a cancel we
+        // were asked for must also be submitted and its CQE reaped): its owner may be
+        // waiting on us.
         while (op->done.load(memory_order_acquire) == 0) {
-          if (me != nullptr) me->service_remote();
+          if (me != nullptr) me->turn();
           weft::detail::futex_wait(op->done, 0, std::chrono::milliseconds(1));
         }
       }

@@ -100,12 +100,15 @@ public:
       state_.store(empty, memory_order_relaxed);  // it was notified in between: consume
       return;
     }
+    // A plain time_point and a flag, not an optional<time_point>: g++ 12 at -O1 (the
+    // sanitizer presets) warns that the optional's value may be used uninitialized.
+    const bool timed = timeout.has_value();
     const auto deadline =
-        timeout ? std::optional(std::chrono::steady_clock::now() + *timeout) : std::nullopt;
+        std::chrono::steady_clock::now() + (timed ? *timeout : std::chrono::nanoseconds::zero());
     for (;;) {
       std::optional<std::chrono::nanoseconds> left;
-      if (deadline) {
-        left = *deadline - std::chrono::steady_clock::now();
+      if (timed) {
+        left = deadline - std::chrono::steady_clock::now();
         if (left->count() <= 0) break;
       }
       futex_wait(state_, parked, left);

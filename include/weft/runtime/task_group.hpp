@@ -38,7 +38,7 @@ public:
   auto join_all() {
     std::vector<ref_future> refs;
     refs.reserve(handles_.size());
-    for (auto& h : handles_) refs.push_back(ref_future{&h});
+    for (std::size_t i = 0; i < handles_.size(); ++i) refs.push_back(ref_future{this, i});
     return finish_future{this, weft::join_all(std::move(refs))};
   }
 
@@ -51,9 +51,12 @@ public:
   [[nodiscard]] std::size_t size() const noexcept { return handles_.size(); }
 
 private:
+  // By index, not pointer: spawning into the group after join_all() was made may move the
+  // handles.
   struct ref_future {
-    join_handle<T>* h;
-    ::weft::poll<T> poll(context& cx) { return h->poll(cx); }
+    task_group* g;
+    std::size_t i;
+    ::weft::poll<T> poll(context& cx) { return g->handles_[i].poll(cx); }
   };
   struct finish_future {
     task_group* g;

@@ -41,10 +41,13 @@ struct leaf_slot {
   bool (*poll)(void* self, context& cx) = nullptr;
 };
 
+class promise_base;
+
 /// The state shared by every frame of one chain, owned by the root frame's promise.
 struct task_root {
   context* cx = nullptr;
   std::coroutine_handle<> innermost;
+  promise_base* innermost_promise = nullptr;  // the promise of `innermost`
   leaf_slot leaf;
 };
 
@@ -133,6 +136,7 @@ public:
       promise_base& p = h.promise();
       // Null for the root: the trampoline in task::poll stops.
       p.root_->innermost = p.parent_;
+      p.root_->innermost_promise = p.parent_promise_;
     }
     void await_resume() const noexcept {}
   };
@@ -141,7 +145,7 @@ public:
   template <class A> auto await_transform(A&& a) {
     using D = std::remove_cvref_t<A>;
     if constexpr (is_task<D>::value) {
-      return task_awaiter<typename D::value_type>(a.handle_);
+      return task_awaiter<typename D::value_type>(a);
     } else if constexpr (future<std::remove_reference_t<A>>) {
       return future_awaiter<std::remove_reference_t<A>>(a);
     } else {
@@ -152,6 +156,11 @@ public:
 
   task_root* root_ = nullptr;
   std::coroutine_handle<> parent_;
+  promise_base* parent_promise_ = nullptr;
+  // While awaited: the task object (in the parent frame) that owns this frame, and how to
+  // make it forget the frame, so a chain can be destroyed innermost-first in a loop.
+  void* owner_ = nullptr;
+  void (*disown_)(void* owner) noexcept = nullptr;
   std::exception_ptr exception_;
   task_root own_root_;
 };
@@ -199,7 +208,7 @@ public:
 
 template <class U> class task_awaiter {
 public:
-  explicit task_awaiter(std::coroutine_handle<task_promise<U>> child) noexcept : child_(child) {
+  explicit task_awaiter(task<U>& owner) noexcept : owner_(&owner), child_(owner.handle_) {
     WEFT_ASSERT(child_ && !child_.done(), "awaited an empty or finished task");
   }
   bool await_ready() const noexcept { return false; }
@@ -208,11 +217,16 @@ public:
     task_promise<U>& cp = child_.promise();
     cp.root_ = parent.root_;
     cp.parent_ = h;
+    cp.parent_promise_ = &parent;
+    cp.owner_ = owner_;
+    cp.disown_ = &task<U>::disown;
     parent.root_->innermost = child_;  // the trampoline resumes the child next
+    parent.root_->innermost_promise = &cp;
   }
   U await_resume() { return child_.promise().result(); }
 
 private:
+  task<U>* owner_;
   std::coroutine_handle<task_promise<U>> child_;
 };
 
@@ -277,10 +291,31 @@ public:
 private:
   friend class detail::promise_base;
   friend class detail::task_promise<T>;
+  friend class detail::task_awaiter<T>;
 
   explicit task(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+  static void disown(void* self) noexcept { static_cast<task*>(self)->handle_ = nullptr; }
+
+  // A root suspended inside a chain is destroyed innermost frame first, each frame detached
+  // from the task object that owns it in its parent, so destruction is a loop, not a
+  // recursion as deep as the chain; the order is the one nested destruction would give.
   void reset() noexcept {
-    if (handle_) std::exchange(handle_, nullptr).destroy();
+    if (!handle_) return;
+    auto h = std::exchange(handle_, nullptr);
+    detail::promise_base& self = h.promise();
+    if (self.root_ == &self.own_root_) {
+      std::coroutine_handle<> frame = self.own_root_.innermost;
+      detail::promise_base* p = self.own_root_.innermost_promise;
+      while (p != nullptr && p != &self) {
+        std::coroutine_handle<> up = p->parent_;
+        detail::promise_base* up_p = p->parent_promise_;
+        p->disown_(p->owner_);
+        frame.destroy();
+        frame = up;
+        p = up_p;
+      }
+    }
+    h.destroy();
   }
 
   std::coroutine_handle<promise_type> handle_;
@@ -291,18 +326,21 @@ template <class T> task<T> task_promise<T>::get_return_object() noexcept {
   auto h = std::coroutine_handle<task_promise>::from_promise(*this);
   root_ = &own_root_;
   own_root_.innermost = h;
+  own_root_.innermost_promise = this;
   return task<T>(h);
 }
 template <class T> task<T&> task_promise<T&>::get_return_object() noexcept {
   auto h = std::coroutine_handle<task_promise>::from_promise(*this);
   root_ = &own_root_;
   own_root_.innermost = h;
+  own_root_.innermost_promise = this;
   return task<T&>(h);
 }
 inline task<void> task_promise<void>::get_return_object() noexcept {
   auto h = std::coroutine_handle<task_promise>::from_promise(*this);
   root_ = &own_root_;
   own_root_.innermost = h;
+  own_root_.innermost_promise = this;
   return task<void>(h);
 }
 } // namespace detail

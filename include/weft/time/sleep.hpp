@@ -38,7 +38,9 @@ public:
       const std::uint64_t tick = detail::tick_at(deadline_);
       io::uring_driver* d = io::uring_driver::current();
       WEFT_CHECK(d != nullptr, "weft::time::sleep must be awaited on a runtime thread");
-      if (tick <= detail::now_tick() && now() >= deadline_) {
+      // Elapsed deadlines complete now, not at the next wheel tick (sleep(0) must not
+      // wait for time to move, which a paused clock may never do).
+      if (now() >= deadline_) {
         done_ = true;
         return ready();
       }

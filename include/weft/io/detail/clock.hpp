@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <algorithm>
 #include <functional>
 #include <mutex>
 #include <vector>
@@ -30,7 +31,9 @@ public:
     if (paused_.load(weft::detail::memory_order_acquire)) {
       return frozen_ + std::chrono::nanoseconds(offset_ns_.load(weft::detail::memory_order_acquire));
     }
-    return clock::now();
+    // skew_ns_: how far weft's clock runs ahead of the steady clock after pauses, so time
+    // never goes backwards when a paused (and advanced) clock resumes.
+    return clock::now() + std::chrono::nanoseconds(skew_ns_.load(weft::detail::memory_order_acquire));
   }
 
   [[nodiscard]] bool paused() const noexcept {
@@ -40,7 +43,7 @@ public:
   void pause() {
     std::lock_guard lock(mu_);
     if (paused_.load(weft::detail::memory_order_relaxed)) return;
-    frozen_ = clock::now();
+    frozen_ = clock::now() + std::chrono::nanoseconds(skew_ns_.load(weft::detail::memory_order_relaxed));
     offset_ns_.store(0, weft::detail::memory_order_relaxed);
     // release: frozen_ is published with the flag.
     paused_.store(true, weft::detail::memory_order_release);
@@ -48,6 +51,13 @@ public:
 
   void resume() {
     std::lock_guard lock(mu_);
+    if (paused_.load(weft::detail::memory_order_relaxed)) {
+      const instant virtual_now =
+          frozen_ + std::chrono::nanoseconds(offset_ns_.load(weft::detail::memory_order_relaxed));
+      const auto skew = std::chrono::duration_cast<std::chrono::nanoseconds>(virtual_now - clock::now());
+      // release: published before the flag flips, with it.
+      skew_ns_.store(std::max<std::int64_t>(skew.count(), 0), weft::detail::memory_order_release);
+    }
     paused_.store(false, weft::detail::memory_order_release);
     notify_drivers();
   }
@@ -73,6 +83,12 @@ public:
   /// Drivers register a wake-up so advance() can make them re-check their timers.
   std::size_t add_listener(std::function<void()> f) {
     std::lock_guard lock(mu_);
+    for (std::size_t i = 0; i < listeners_.size(); ++i) {
+      if (!listeners_[i]) {
+        listeners_[i] = std::move(f);
+        return i;
+      }
+    }
     listeners_.push_back(std::move(f));
     return listeners_.size() - 1;
   }
@@ -93,6 +109,7 @@ private:
   instant frozen_{};
   weft::detail::atomic<bool> paused_{false};
   weft::detail::atomic<std::int64_t> offset_ns_{0};
+  weft::detail::atomic<std::int64_t> skew_ns_{0};
   std::vector<std::function<void()>> listeners_;
 };
 
@@ -127,7 +144,8 @@ inline instant now() noexcept { return detail::global_clock().now(); }
 /// Freezes weft's clock (for tests). Timers then fire only when time is advanced: by
 /// advance(), or automatically when a current-thread runtime has nothing else to do.
 inline void pause() { detail::global_clock().pause(); }
-/// Lets weft's clock follow the steady clock again.
+/// Lets weft's clock run again from where the paused clock stood: it never goes backwards,
+/// so after an advance weft::time::now() stays ahead of std::chrono::steady_clock::now().
 inline void resume() { detail::global_clock().resume(); }
 /// Moves the paused clock forward by `d`.
 inline void advance(duration d) {

@@ -3,8 +3,9 @@
 // task's scheduler. Threads start on demand up to a maximum and retire after idling.
 //
 // Protocol: every field of state_t is guarded by its mutex. Threads are detached and hold a
-// shared_ptr to the state, so shutdown can stop waiting after its timeout without leaving a
-// thread with a dangling pointer. Shutdown cancels queued jobs (they never start) and waits
+// shared_ptr to the state, which is also the scheduler the pool's tasks point at, so
+// shutdown can stop waiting after its timeout without leaving a thread, or a job completing
+// after the runtime is gone, with a dangling pointer. Shutdown cancels queued jobs (they never start) and waits
 // for running ones until the timeout; a running job cannot be interrupted.
 #pragma once
 
@@ -46,7 +47,7 @@ private:
   Fn fn_;
 };
 
-class blocking_pool final : public scheduler_base {
+class blocking_pool {
 public:
   blocking_pool(std::size_t max_threads, std::chrono::milliseconds keep_alive,
                 thread_context ctx, std::string name)
@@ -55,44 +56,25 @@ public:
     state_->keep_alive = keep_alive;
     state_->ctx = ctx;
     state_->name = std::move(name);
+    state_->self = state_;
+    scheduler_registry::get().add(state_.get());
   }
   blocking_pool(const blocking_pool&) = delete;
   blocking_pool& operator=(const blocking_pool&) = delete;
-  ~blocking_pool() { shutdown(std::chrono::milliseconds(0)); }
-
-  void set_exception_hook(std::function<void(std::exception_ptr)> h) { hook_ = std::move(h); }
-
-  void schedule(task_header* t, bool) override {
-    std::unique_lock lock(state_->mu);
-    if (state_->shutdown) {
-      lock.unlock();
-      cancel(t);
-      return;
-    }
-    state_->queue.push_back(t);
-    if (state_->idle > 0) {
-      state_->cv.notify_one();
-      return;
-    }
-    if (state_->threads < state_->max_threads) {
-      ++state_->threads;
-      lock.unlock();
-      start_thread();
-    }
+  ~blocking_pool() {
+    shutdown(std::chrono::milliseconds(0));
+    std::lock_guard lock(state_->mu);
+    state_->self.reset();  // detached threads keep the state alive while they run
   }
 
-  std::uint64_t release(task_header*) noexcept override { return 0; }
-
-  void unhandled_exception(std::exception_ptr e) noexcept override {
-    if (hook_) {
-      try {
-        hook_(e);
-        return;
-      } catch (...) {
-      }
-    }
-    report_unhandled_exception(e);
+  void set_exception_hook(std::function<void(std::exception_ptr)> h) {
+    std::lock_guard lock(state_->mu);
+    state_->hook = std::move(h);
   }
+
+  /// The scheduler the pool's tasks point at. It lives in the shared state, so a job that
+  /// outlives the runtime (shutdown stopped waiting for it) still completes safely.
+  [[nodiscard]] scheduler_base* scheduler() const noexcept { return state_.get(); }
 
   /// Cancels queued jobs and waits up to `timeout` for running ones. Returns true when every
   /// thread exited in time.
@@ -103,7 +85,7 @@ public:
     queued.swap(state_->queue);
     state_->cv.notify_all();
     lock.unlock();
-    for (task_header* t : queued) cancel(t);
+    for (task_header* t : queued) state_t::cancel(t);
     lock.lock();
     return state_->exited.wait_for(lock, timeout, [&] { return state_->threads == 0; });
   }
@@ -118,7 +100,7 @@ public:
   }
 
 private:
-  struct state_t {
+  struct state_t final : scheduler_base {
     mutable std::mutex mu;
     std::condition_variable cv;
     std::condition_variable exited;
@@ -131,19 +113,58 @@ private:
     bool shutdown = false;
     thread_context ctx;
     std::string name;
+    std::function<void(std::exception_ptr)> hook;
+    std::shared_ptr<state_t> self;  // the pool's own reference, handed to new threads
+
+    state_t() = default;
+    state_t(const state_t&) = delete;
+    state_t& operator=(const state_t&) = delete;
+    ~state_t() { scheduler_registry::get().remove(this); }
+
+    void schedule(task_header* t, bool) override {
+      std::unique_lock lock(mu);
+      if (shutdown) {
+        lock.unlock();
+        cancel(t);
+        return;
+      }
+      queue.push_back(t);
+      if (idle > 0) cv.notify_one();
+      // Start a thread unless enough idle ones are already waiting for the queued jobs: jobs
+      // that wait on each other must each get a thread while the pool is under its limit.
+      if (queue.size() > idle && threads < max_threads && self) {
+        ++threads;
+        std::shared_ptr<state_t> st = self;
+        lock.unlock();
+        std::thread th([st] { thread_main(*st); });
+        th.detach();
+      }
+    }
+
+    std::uint64_t release(task_header*) noexcept override { return 0; }
+
+    void unhandled_exception(std::exception_ptr e) noexcept override {
+      std::function<void(std::exception_ptr)> h;
+      {
+        std::lock_guard lock(mu);
+        h = hook;
+      }
+      if (h) {
+        try {
+          h(e);
+          return;
+        } catch (...) {
+        }
+      }
+      report_unhandled_exception(e);
+    }
+
+    static void cancel(task_header* t) {
+      // The job never started: claim it, complete it as cancelled, drop the queue reference.
+      if (t->state.transition_to_shutdown()) t->vtable->shutdown(t);
+      t->drop_ref();
+    }
   };
-
-  static void cancel(task_header* t) {
-    // The job never started: claim it, complete it as cancelled, drop the queue reference.
-    if (t->state.transition_to_shutdown()) t->vtable->shutdown(t);
-    t->drop_ref();
-  }
-
-  void start_thread() {
-    std::shared_ptr<state_t> st = state_;
-    std::thread th([st] { thread_main(*st); });
-    th.detach();
-  }
 
   static void thread_main(state_t& st) {
     std::size_t id = 0;
@@ -169,8 +190,8 @@ private:
       }
       if (st.shutdown) break;
       ++st.idle;
-      const bool woke = st.cv.wait_for(lock, st.keep_alive,
-                                       [&] { return !st.queue.empty() || st.shutdown; });
+      const bool woke =
+          st.cv.wait_for(lock, st.keep_alive, [&] { return !st.queue.empty() || st.shutdown; });
       --st.idle;
       if (!woke) break;  // idle for keep_alive: retire
     }
@@ -179,7 +200,6 @@ private:
   }
 
   std::shared_ptr<state_t> state_;
-  std::function<void(std::exception_ptr)> hook_;
 };
 
 } // namespace weft::detail

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <exception>
 #include <new>
 #include <type_traits>
@@ -162,14 +163,14 @@ private:
     task_cell* c = self(t);
     if (c->stage_.index() == st_error) {
       // The handle went away without reading: the exception would be lost otherwise.
-      unobserved_exception(std::get<st_error>(c->stage_));
+      unobserved_exception(t, std::get<st_error>(c->stage_));
     }
     c->stage_.template emplace<st_consumed>();
   }
 
   static void shutdown(task_header* t) { self(t)->cancel_and_complete(0); }
 
-  static void unobserved_exception(const std::exception_ptr& e) noexcept;
+  static void unobserved_exception(task_header* t, const std::exception_ptr& e) noexcept;
 
   static constexpr task_vtable vtable{&run, &dealloc, &read_output, &drop_output, &shutdown};
 
@@ -182,6 +183,15 @@ private:
 #include "weft/runtime/detail/unhandled.hpp"
 
 template <weft::future F>
-void weft::detail::task_cell<F>::unobserved_exception(const std::exception_ptr& e) noexcept {
+void weft::detail::task_cell<F>::unobserved_exception(task_header* t,
+                                                      const std::exception_ptr& e) noexcept {
+  // The runtime's hook if the runtime still exists, else the process-wide one.
+  auto& reg = scheduler_registry::get();
+  std::unique_lock lock(reg.mu);
+  if (std::find(reg.live.begin(), reg.live.end(), t->scheduler) != reg.live.end()) {
+    t->scheduler->unhandled_exception(e);  // under the lock: the runtime cannot go away
+    return;
+  }
+  lock.unlock();
   weft::detail::report_unhandled_exception(e);
 }

@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <exception>
 #include <new>
+#include <mutex>
 #include <optional>
+#include <vector>
 
 #include "weft/core/waker.hpp"
 #include "weft/runtime/detail/state.hpp"
@@ -38,6 +40,26 @@ protected:
   scheduler_base(const scheduler_base&) = default;
   scheduler_base& operator=(const scheduler_base&) = default;
   ~scheduler_base() = default;
+};
+
+/// The schedulers alive right now, so a join handle that outlives its runtime can tell
+/// whether the runtime's exception hook is still there (see cell.hpp, drop_output).
+struct scheduler_registry {
+  std::mutex mu;
+  std::vector<const scheduler_base*> live;
+
+  static scheduler_registry& get() {
+    static scheduler_registry r;
+    return r;
+  }
+  void add(const scheduler_base* s) {
+    std::lock_guard lock(mu);
+    live.push_back(s);
+  }
+  void remove(const scheduler_base* s) {
+    std::lock_guard lock(mu);
+    std::erase(live, s);
+  }
 };
 
 /// Per-future-type operations. Slots:

@@ -94,6 +94,7 @@ public:
       // io_uring is single-issuer) is made here and block_on must run on this thread.
       prepare_driver(workers_[0].get());
       ct_thread_ = std::this_thread::get_id();
+      scheduler_registry::get().add(this);
       return;
     }
     std::latch started(static_cast<std::ptrdiff_t>(n));
@@ -109,7 +110,13 @@ public:
           if (!err) err = std::current_exception();
         }
         started.count_down();
-        if (w->drv) run_worker(w);
+        if (w->drv) {
+          run_worker(w);
+        } else {
+          // No driver: this worker never runs; let the others pass the shutdown latches.
+          stop_latch_.count_down();
+          cancel_latch_.count_down();
+        }
       });
     }
     started.wait();
@@ -124,11 +131,15 @@ public:
       }
       std::rethrow_exception(err);
     }
+    scheduler_registry::get().add(this);
   }
 
   scheduler(const scheduler&) = delete;
   scheduler& operator=(const scheduler&) = delete;
-  ~scheduler() { shutdown(std::chrono::milliseconds(1000)); }
+  ~scheduler() {
+    shutdown(std::chrono::milliseconds(1000));
+    scheduler_registry::get().remove(this);
+  }
 
   [[nodiscard]] const runtime_config& config() const noexcept { return cfg_; }
   [[nodiscard]] std::size_t num_workers() const noexcept { return workers_.size(); }
@@ -146,6 +157,8 @@ public:
                               : static_cast<int>(next_owner_.fetch_add(1, memory_order_relaxed) %
                                                  workers_.size());
     }
+    if (shutdown_.load(memory_order_relaxed))  // relaxed: a fast refusal; owned_ decides
+      WEFT_THROW(spawn_error("weft: cannot spawn: the runtime is shutting down"));
     // 3 references: the owned-task list, the run queue entry, the join handle.
     task_header* t = task_cell<F>::create(std::move(f), this, 3);
     t->owner_worker = owner;
@@ -172,8 +185,8 @@ public:
     using R = std::invoke_result_t<Fn&>;
     // 2 references: the pool queue entry, the join handle (the pool keeps no list).
     task_header* t = task_cell<blocking_future<Fn>>::create(blocking_future<Fn>(std::move(fn)),
-                                                            &blocking_, 2);
-    blocking_.schedule(t, false);
+                                                            blocking_.scheduler(), 2);
+    blocking_.scheduler()->schedule(t, false);
     return join_handle<R>(t);
   }
 
@@ -258,17 +271,23 @@ public:
 
   /// Cancels every task and stops the workers; waits up to `timeout` for blocking jobs.
   void shutdown(std::chrono::milliseconds timeout) {
-    if (shutdown_.exchange(true, memory_order_seq_cst)) {
-      join_threads();
+    thread_context* c = current_context;
+    if (c != nullptr && c->sched == this && c->w != nullptr) {
+      // Called from one of our own tasks: a worker cannot join itself. Only signal; the
+      // runtime's owner (its destructor, or a later shutdown() call) completes the work.
+      signal_shutdown();
       return;
     }
+    std::lock_guard lock(shutdown_mu_);
+    if (shutdown_done_) return;
+    shutdown_done_ = true;
+    signal_shutdown();
     if (cfg_.current_thread) {
       worker* w = workers_[0].get();
       thread_context ctx = w->ctx;
       context_guard guard(&ctx);
       shutdown_worker(w);
     } else {
-      for (auto& w : workers_) w->drv->unpark();
       join_threads();
     }
     blocking_.shutdown(timeout);
@@ -326,6 +345,14 @@ private:
     w->ctx.drv = w->drv.get();
   }
 
+  void signal_shutdown() noexcept {
+    if (shutdown_.exchange(true, memory_order_seq_cst)) return;
+    if (cfg_.current_thread) return;
+    for (auto& w : workers_) {
+      if (w->drv) w->drv->unpark();
+    }
+  }
+
   void join_threads() {
     for (auto& w : workers_) {
       if (w->thread.joinable() && w->thread.get_id() != std::this_thread::get_id())
@@ -336,9 +363,11 @@ private:
   // ---- queues ---------------------------------------------------------------------------
 
   void push_local(worker* w, task_header* t) {
-    const bool overflowed = w->queue.push_back(t, [this](task_header* first, task_header* last,
-                                                         std::size_t n) {
-      if (!inject_.push_batch(first, last, n)) drop_batch(first);
+    const bool overflowed = w->queue.push_back(t, [this, w](task_header* first, task_header* last,
+                                                            std::size_t n) {
+      // Without stealing every task here is pinned to this worker: keep them at home.
+      inject_queue& q = cfg_.enable_stealing ? inject_ : w->remote;
+      if (!q.push_batch(first, last, n)) drop_batch(first);
     });
     if (overflowed) w->overflows.add();
   }
@@ -523,6 +552,11 @@ private:
   }
 
   void run_task(worker* w, task_header* t) {
+    if (t->owner_worker >= 0 && t->owner_worker != static_cast<int>(w->index)) {
+      // A pinned task reached us through a steal or the inject queue: send it home.
+      schedule_remote(t);
+      return;
+    }
     if (w->searching) transition_from_searching(w);
     w->polls.add();
     t->vtable->run(t);
@@ -631,6 +665,8 @@ private:
   alignas(cache_line) atomic<std::size_t> num_searching_{0};
   atomic<std::size_t> num_sleeping_{0};
   alignas(cache_line) atomic<bool> shutdown_{false};
+  std::mutex shutdown_mu_;
+  bool shutdown_done_ = false;  // guarded by shutdown_mu_
   atomic<std::size_t> next_owner_{0};
   atomic<std::uint64_t> spawned_outside_{0};
   atomic<std::uint64_t> completed_outside_{0};

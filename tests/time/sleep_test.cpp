@@ -1,0 +1,167 @@
+// tests/time/sleep_test.cpp: sleep and sleep_until on the real clock: never early (measured
+// with the steady clock and with weft's now()), past and present deadlines complete on the
+// first poll, many concurrent sleeps, reset, drops; on a current-thread runtime, on workers
+// and on the block_on thread of a multi-thread runtime.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "support/io_support.hpp"
+#include "support/runtime_support.hpp"
+#include "weft/weft.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+/// Polls `f` exactly once inside a task; output: whether it was ready.
+template <class F> auto first_poll_ready(F& f) {
+  return weft::poll_fn([&f](weft::context& cx) -> weft::poll<bool> {
+    return weft::poll<bool>(std::in_place, f.poll(cx).is_ready());
+  });
+}
+
+weft::task<steady::duration> timed_sleep(std::chrono::milliseconds d) {
+  const auto start = steady::now();
+  const auto deadline = weft::time::now() + d;
+  co_await weft::time::sleep(d);
+  EXPECT_GE(weft::time::now(), deadline);
+  co_return steady::now() - start;
+}
+
+TEST(SleepTest, SleepsOf1To20MsNeverCompleteEarly) {
+  auto mt = weft::runtime::builder().workers(2).build();
+  auto ct = weft::runtime::builder().current_thread().build();
+  for (auto d : {1ms, 5ms, 20ms}) {
+    for (int i = 0; i < 5; ++i) {
+      EXPECT_GE(ct.block_on(timed_sleep(d)), d) << "current-thread";
+      EXPECT_GE(mt.block_on(timed_sleep(d)), d) << "block_on thread";
+      EXPECT_GE(mt.block_on(mt.spawn(timed_sleep(d))), d) << "worker";
+    }
+  }
+}
+
+TEST(SleepTest, ManyConcurrentSleepsNeverCompleteEarly) {
+  const long tasks = weft::test::scaled(10'000, 5'000, 1'000);
+  auto rt = weft::runtime::builder().workers(2).build();
+  std::vector<long long> late_us(static_cast<std::size_t>(tasks));
+  std::atomic<long> early{0};
+  rt.block_on([&]() -> weft::task<void> {
+    std::vector<weft::join_handle<void>> hs;
+    for (long i = 0; i < tasks; ++i) {
+      hs.push_back(weft::spawn([](long id, long long* late, std::atomic<long>* e) -> weft::task<void> {
+        const auto d = std::chrono::milliseconds(1 + id % 50);
+        const auto deadline = steady::now() + d;
+        co_await weft::time::sleep(d);
+        const auto now = steady::now();
+        if (now < deadline) e->fetch_add(1);
+        *late = std::chrono::duration_cast<std::chrono::microseconds>(now - deadline).count();
+      }(i, &late_us[static_cast<std::size_t>(i)], &early)));
+    }
+    for (auto& h : hs) co_await h;
+  }());
+  EXPECT_EQ(early.load(), 0);
+  std::sort(late_us.begin(), late_us.end());
+  std::printf("[lateness] %ld sleeps: p50 %lld us, p99 %lld us, max %lld us\n", tasks,
+              late_us[late_us.size() / 2], late_us[late_us.size() * 99 / 100], late_us.back());
+}
+
+TEST(SleepTest, SleepUntilInThePastCompletesOnTheFirstPoll) {
+  auto rt = weft::runtime::builder().current_thread().build();
+  rt.block_on([]() -> weft::task<void> {
+    auto s = weft::time::sleep_until(weft::time::now() - 1s);
+    EXPECT_TRUE(co_await first_poll_ready(s));
+    EXPECT_TRUE(s.is_elapsed());
+    auto t = weft::time::sleep_until(weft::time::instant{});  // the epoch of the steady clock
+    EXPECT_TRUE(co_await first_poll_ready(t));
+  }());
+}
+
+TEST(SleepTest, ZeroAndPresentDeadlinesCompleteOnTheFirstPoll) {
+  // sleep(0) and sleep_until(now()) have already elapsed when first polled (now() >=
+  // deadline), like tokio's. They must not wait for the next 1 ms wheel tick.
+  auto rt = weft::runtime::builder().current_thread().build();
+  const int ready = rt.block_on([]() -> weft::task<int> {
+    int n = 0;
+    for (int i = 0; i < 20; ++i) {
+      auto a = weft::time::sleep(0ms);
+      n += (co_await first_poll_ready(a)) ? 1 : 0;
+      auto b = weft::time::sleep_until(weft::time::now());
+      n += (co_await first_poll_ready(b)) ? 1 : 0;
+      co_await weft::time::sleep(a.deadline() - weft::time::now() + 2ms);  // let both go
+    }
+    co_return n;
+  }());
+  EXPECT_EQ(ready, 40) << "sleep(0) / sleep_until(now()) were pending on their first poll "
+                          "(sleep.hpp: the tick-rounding test rejects deadlines inside the "
+                          "current millisecond)";
+}
+
+TEST(SleepTest, ResetMovesTheDeadline) {
+  auto rt = weft::runtime::builder().workers(1).build();
+  rt.block_on([]() -> weft::task<void> {
+    auto s = weft::time::sleep(1h);
+    EXPECT_FALSE(co_await first_poll_ready(s));  // registered on this thread's wheel
+    const auto start = steady::now();
+    s.reset(weft::time::now() + 10ms);
+    co_await s;
+    const auto took = steady::now() - start;
+    EXPECT_GE(took, 10ms);
+    EXPECT_LT(took, 10s);
+    EXPECT_TRUE(s.is_elapsed());
+    // Reset after completion: it runs again.
+    s.reset(weft::time::now() + 5ms);
+    EXPECT_FALSE(s.is_elapsed());
+    co_await s;
+    EXPECT_TRUE(s.is_elapsed());
+  }());
+}
+
+TEST(SleepTest, DroppedSleepsDoNotWakeTheirTask) {
+  // Sleeps registered with a counting proxy waker and dropped before their deadline: once
+  // the deadline has passed, the proxy was never woken (the wheel no longer holds them; under
+  // ASan a stale node would be a use-after-free).
+  auto rt = weft::runtime::builder().current_thread().build();
+  weft::test::proxy_waker proxy;
+  rt.block_on([&]() -> weft::task<void> {
+    co_await weft::poll_fn([&](weft::context& cx) -> weft::poll<void> {
+      const weft::waker w = proxy.lend(cx.waker());
+      weft::context inner(w);
+      for (int i = 0; i < 100; ++i) {
+        auto s = weft::time::sleep(std::chrono::milliseconds(1 + i % 10));
+        EXPECT_TRUE(s.poll(inner).is_pending());
+      }  // each dropped at once
+      return weft::ready();
+    });
+    co_await weft::time::sleep(30ms);
+  }());
+  EXPECT_EQ(proxy.wakes(), 0);
+}
+
+TEST(SleepTest, SleepsSpreadOverManyWheelLevelsFireInOrder) {
+  // Deadlines from 1 ms to ~5 s (several wheel levels, cascades on the way) on the real
+  // clock with a small sample: each fires no earlier than its deadline.
+  auto rt = weft::runtime::builder().workers(2).build();
+  std::atomic<long> early{0};
+  rt.block_on([&]() -> weft::task<void> {
+    std::vector<weft::join_handle<void>> hs;
+    for (int i = 0; i < 12; ++i) {
+      const auto d = std::chrono::milliseconds(1 << (i % 13));  // 1, 2, 4, ... 2048 ms
+      hs.push_back(weft::spawn([](std::chrono::milliseconds dd, std::atomic<long>* e) -> weft::task<void> {
+        const auto deadline = steady::now() + dd;
+        co_await weft::time::sleep(dd);
+        if (steady::now() < deadline) e->fetch_add(1);
+      }(d, &early)));
+    }
+    for (auto& h : hs) co_await h;
+  }());
+  EXPECT_EQ(early.load(), 0);
+}
+
+} // namespace
