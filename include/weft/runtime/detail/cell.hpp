@@ -23,6 +23,7 @@
 #include "weft/core/coop.hpp"
 #include "weft/core/future.hpp"
 #include "weft/detail/frame_allocator.hpp"
+#include "weft/runtime/detail/context.hpp"
 #include "weft/runtime/detail/header.hpp"
 #include "weft/runtime/join_result.hpp"
 
@@ -131,7 +132,9 @@ private:
         header_.scheduler->unhandled_exception(std::get<st_error>(stage_));
       stage_.template emplace<st_consumed>();
     } else if (prev & task_state::join_waker) {
+      waking_joiner = true;
       header_.join_waker->wake_by_ref();
+      waking_joiner = false;
     }
     if (n != 0 && header_.state.ref_dec(n)) dealloc(&header_);
   }

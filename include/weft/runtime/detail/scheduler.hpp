@@ -197,7 +197,7 @@ public:
     if (c != nullptr && c->sched == this && c->w != nullptr &&
         (t->owner_worker < 0 || t->owner_worker == static_cast<int>(c->w->index))) {
       worker* w = c->w;
-      if (yield || cfg_.max_lifo_polls == 0) {
+      if (yield || waking_joiner || cfg_.max_lifo_polls == 0) {
         push_local(w, t);
         if (workers_.size() > 1) notify_parked();
         return;
