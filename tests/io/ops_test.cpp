@@ -3,6 +3,16 @@
 // ring, read_exact / write_all, and an await outside a runtime being refused.
 #include <gtest/gtest.h>
 
+#include <weft/io/ops.hpp>
+
+#include <weft/io/op_future.hpp>
+
+#include <weft/io/op.hpp>
+
+#include <weft/io/driver.hpp>
+
+#include <weft/io.hpp>
+
 #include <array>
 #include <cerrno>
 #include <csignal>

@@ -3,6 +3,20 @@
 // runtime's hook, and the metrics counters.
 #include <gtest/gtest.h>
 
+#include <weft/runtime/spawn.hpp>
+
+#include <weft/runtime/runtime.hpp>
+
+#include <weft/runtime/metrics.hpp>
+
+#include <weft/runtime/join_result.hpp>
+
+#include <weft/runtime/join_handle.hpp>
+
+#include <weft/runtime/driver.hpp>
+
+#include <weft/runtime/config.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <exception>

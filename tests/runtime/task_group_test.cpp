@@ -3,6 +3,8 @@
 // tasks still running (their futures are destroyed exactly once).
 #include <gtest/gtest.h>
 
+#include <weft/runtime/task_group.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>

@@ -3,6 +3,16 @@
 // combinators.
 #include <gtest/gtest.h>
 
+#include <weft/version.hpp>
+
+#include <weft/config.hpp>
+
+#include <weft/task/parker.hpp>
+
+#include <weft/task/block_on.hpp>
+
+#include <weft/task/task.hpp>
+
 #include <memory>
 #include <stdexcept>
 #include <string>

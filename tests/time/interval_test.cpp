@@ -4,6 +4,8 @@
 // dropped tick() loses no tick, reset(), and the first tick is immediate.
 #include <gtest/gtest.h>
 
+#include <weft/time/interval.hpp>
+
 #include <chrono>
 #include <vector>
 

@@ -4,6 +4,10 @@
 // and on the block_on thread of a multi-thread runtime.
 #include <gtest/gtest.h>
 
+#include <weft/time/sleep.hpp>
+
+#include <weft/time.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>

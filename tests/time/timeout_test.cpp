@@ -5,6 +5,8 @@
 // every inner future destroyed exactly once.
 #include <gtest/gtest.h>
 
+#include <weft/time/timeout.hpp>
+
 #include <array>
 #include <atomic>
 #include <chrono>
