@@ -86,7 +86,8 @@ TEST(ShutdownTest, DroppingARuntimeWithBlockedTasksIsPromptAndExact) {
     ASSERT_EQ(stats.destroyed_on(std::this_thread::get_id()), 0)
         << "futures must be destroyed on the workers";
   }
-  EXPECT_LT(slowest, weft::test::sanitized ? 2s : 1s)
+  // A hang detector, not a speed goal (speed lives in bench/).
+  EXPECT_LT(slowest, 20s)
       << "slowest shutdown: "
       << std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count() << " ms";
   // <=: a thread of an earlier test may still have been on its way out at the first count.

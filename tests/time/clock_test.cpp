@@ -128,9 +128,8 @@ TEST(PausedClockTest, AMillionTimersHalfCancelledNoneEarlyEachLiveOneFiresOnce) 
   EXPECT_EQ(c.fired_twice.load(), 0);
   EXPECT_EQ(c.cancelled_woken.load(), 0);
   EXPECT_EQ(rt.metrics().live_tasks, 0u);
-  if (weft::test::optimized && !weft::test::sanitized) {
-    EXPECT_LT(wall, 2s);
-  }
+  // The wall time (RELIABILITY.md: < 2 s) is printed above, not asserted: speed is measured
+  // in bench/, never timed in tests.
 }
 
 TEST(PausedClockTest, AutoAdvanceJumpsAnHourInNoWallTime) {

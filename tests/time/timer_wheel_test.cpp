@@ -240,7 +240,7 @@ TEST(TimerWheelTest, HugeJumpsSkipEmptyTimeQuickly) {
   EXPECT_EQ(wheel.advance(u64_max, rec), 0U);
   const auto took = std::chrono::steady_clock::now() - started;
   // Tick by tick (or rotation by rotation: 2^27 of them) this would take far longer.
-  EXPECT_LT(took, std::chrono::seconds(1));
+  EXPECT_LT(took, std::chrono::seconds(10));  // a complexity check, far from the real figure
 
   ASSERT_EQ(rec.fired.size(), 3U);
   EXPECT_EQ(rec.fired[0], &entries[0]);
