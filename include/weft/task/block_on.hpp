@@ -22,11 +22,7 @@ template <future F> future_output_t<F> block_on_current_thread(F f) {
   for (;;) {
     auto p = f.poll(cx);
     if (p.is_ready()) {
-      if constexpr (std::is_void_v<future_output_t<F>>) {
-        return;
-      } else {
-        return p.take();
-      }
+      return p.take();  // also for void: returning a void expression
     }
     parker.park();
   }

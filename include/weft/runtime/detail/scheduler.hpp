@@ -258,11 +258,7 @@ public:
       auto p = fut.poll(cx);
       if (p.is_ready()) {
         root.detach();
-        if constexpr (std::is_void_v<future_output_t<F>>) {
-          return;
-        } else {
-          return p.take();
-        }
+        return p.take();  // also for void: returning a void expression
       }
     }
   }
@@ -634,11 +630,7 @@ private:
         auto p = f.poll(cx);
         if (p.is_ready()) {
           root.detach();
-          if constexpr (std::is_void_v<future_output_t<F>>) {
-            return;
-          } else {
-            return p.take();
-          }
+          return p.take();  // also for void: returning a void expression
         }
       }
       bool ran = false;
