@@ -49,8 +49,9 @@ struct scheduler_registry {
   std::vector<const scheduler_base*> live;
 
   static scheduler_registry& get() {
-    static scheduler_registry r;
-    return r;
+    // Leaked on purpose: detached blocking threads may still unregister during exit.
+    static auto* r = new scheduler_registry;
+    return *r;
   }
   void add(const scheduler_base* s) {
     std::lock_guard lock(mu);

@@ -15,8 +15,9 @@ struct unhandled_hook_state {
   std::function<void(std::exception_ptr)> hook;
 };
 inline unhandled_hook_state& unhandled_hook() {
-  static unhandled_hook_state s;
-  return s;
+  // Leaked on purpose: detached blocking threads may report during exit.
+  static auto* s = new unhandled_hook_state;
+  return *s;
 }
 
 inline void default_unhandled(const std::exception_ptr& e) noexcept {
