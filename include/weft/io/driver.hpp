@@ -101,7 +101,7 @@ public:
     std::uint32_t expected = notified;
     // acquire: a consumed notification makes the unparker's writes visible.
     if (park_state_.compare_exchange_strong(expected, empty, weft::detail::memory_order_acquire)) {
-      flush_and_reap(false);
+      flush_and_reap();
       return;
     }
     std::optional<std::chrono::nanoseconds> wait = timeout;
@@ -119,14 +119,14 @@ public:
       }
     }
     if (wait && wait->count() <= 0) {
-      flush_and_reap(false);
+      flush_and_reap();
       service();
       return;
     }
     expected = empty;
     if (!park_state_.compare_exchange_strong(expected, parked, weft::detail::memory_order_acquire)) {
       park_state_.store(empty, weft::detail::memory_order_relaxed);  // notified meanwhile
-      flush_and_reap(false);
+      flush_and_reap();
       return;
     }
     arm_wake_read();
@@ -135,8 +135,7 @@ public:
       ts.tv_sec = wait->count() / 1'000'000'000;
       ts.tv_nsec = wait->count() % 1'000'000'000;
     }
-    const int r = ring_->submit(1, wait ? &ts : nullptr);
-    if (r >= 0) ++flush_gen_;
+    enter(1, wait ? &ts : nullptr);
     // acquire: see the writes of whoever unparked us.
     park_state_.exchange(empty, weft::detail::memory_order_acquire);
     reap_all();
@@ -154,7 +153,7 @@ public:
   }
 
   void turn() override {
-    if (ops_in_flight_ != 0 || ring_->pending() != 0 || msg_in_flight_ != 0) flush_and_reap(false);
+    if (ops_in_flight_ != 0 || ring_->pending() != 0 || msg_in_flight_ != 0) flush_and_reap();
     service();
   }
 
@@ -169,8 +168,7 @@ public:
     // Reap until nothing the kernel may still write to is outstanding.
     while (ops_in_flight_ != 0 || wake_armed_ || msg_in_flight_ != 0) {
       __kernel_timespec ts{0, 10'000'000};
-      const int r = ring_->submit(1, &ts);
-      if (r >= 0) ++flush_gen_;
+      enter(1, &ts);
       reap_all();
       service_remote();
       if (wake_armed_ && ops_in_flight_ == 0) {
@@ -187,7 +185,7 @@ public:
   io_uring_sqe* acquire_sqe() {
     for (int spins = 0;; ++spins) {
       if (io_uring_sqe* sqe = ring_->get_sqe()) return sqe;
-      flush_and_reap(false);
+      flush_and_reap();
       if (spins > 1000) std::this_thread::yield();
     }
   }
@@ -233,8 +231,7 @@ public:
       op->lock.unlock();
       if (done) return;
       __kernel_timespec ts{0, 50'000'000};
-      const int r = ring_->submit(1, &ts);
-      if (r >= 0) ++flush_gen_;
+      enter(1, &ts);
       reap_all();
       service_remote();
     }
@@ -249,7 +246,9 @@ public:
       // release: the hint is set after the request is linked (pairs with service_remote).
       remote_pending_.store(true, weft::detail::memory_order_release);
     }
-    force_unpark();
+    // The owner checks remote_pending_ in every turn and park, so only a parked owner needs
+    // the wake, which is exactly what unpark() sends.
+    unpark();
   }
 
   // ---- timers (owner thread) -------------------------------------------------------------
@@ -315,12 +314,6 @@ private:
     weft::detail::futex_wake(*d);
   }
 
-  void force_unpark() noexcept {
-    // A remote request must reach the owner even if it is not parked right now: the owner
-    // checks remote_pending_ in every turn and park, so only a parked owner needs the wake.
-    unpark();
-  }
-
   void write_eventfd() noexcept {
     const std::uint64_t one = 1;
     [[maybe_unused]] const ssize_t n = ::write(event_fd_, &one, sizeof one);
@@ -333,8 +326,7 @@ private:
     io_uring_sqe_set_data64(sqe, reinterpret_cast<std::uint64_t>(target) | tag_msg);
     ++msg_in_flight_;
     // Submit now: the wake must not wait for our next tick.
-    const int r = ring_->submit(0, nullptr);
-    if (r >= 0) ++flush_gen_;
+    enter(0, nullptr);
     return true;
   }
 
@@ -346,9 +338,16 @@ private:
     wake_armed_ = true;
   }
 
-  void flush_and_reap(bool) {
-    const int r = ring_->submit(0, nullptr);
+  /// io_uring_enter through the ring; SQEs handed over by a successful enter are no longer
+  /// ours to rewrite (flush_gen_, see the protocol block).
+  int enter(unsigned wait_nr, const __kernel_timespec* ts) noexcept {
+    const int r = ring_->submit(wait_nr, ts);
     if (r >= 0) ++flush_gen_;
+    return r;
+  }
+
+  void flush_and_reap() {
+    enter(0, nullptr);
     reap_all();
   }
 
@@ -394,8 +393,7 @@ private:
       if (c.res < 0) reinterpret_cast<uring_driver*>(c.user_data & ~tag_mask)->write_eventfd();
       return;
     }
-    default:
-      if (c.user_data == tag_wake) wake_armed_ = false;
+    default:  // tag_ignore: the shutdown CANCEL_ANY, a MSG_RING wake we received
       return;
     }
   }

@@ -91,10 +91,6 @@ public:
     len_.store(0, memory_order_relaxed);
     return all;
   }
-  [[nodiscard]] bool is_closed() {
-    std::lock_guard lock(mu_);
-    return closed_;
-  }
 
 private:
   task_header* pop_locked() noexcept {
