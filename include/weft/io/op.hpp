@@ -33,7 +33,7 @@
 #include "weft/core/waker.hpp"
 #include "weft/detail/atomic.hpp"
 #include "weft/detail/frame_allocator.hpp"
-#include "weft/runtime/detail/owned_tasks.hpp"
+#include "weft/detail/spin_lock.hpp"
 
 namespace weft::io {
 

@@ -14,6 +14,7 @@
 #include "weft/core/future.hpp"
 #include "weft/core/result.hpp"
 #include "weft/io/driver.hpp"
+#include "weft/detail/futex.hpp"
 #include "weft/io/op.hpp"
 
 namespace weft::io {

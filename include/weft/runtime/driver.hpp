@@ -10,18 +10,13 @@
 #pragma once
 
 #include <chrono>
-#include <climits>
 #include <cstdint>
-#include <ctime>
 #include <functional>
 #include <memory>
 #include <optional>
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include "weft/detail/atomic.hpp"
+#include "weft/detail/futex.hpp"
 
 namespace weft {
 
@@ -63,27 +58,6 @@ struct driver_config {
 using driver_factory = std::function<std::unique_ptr<driver>(const driver_config&)>;
 
 namespace detail {
-
-/// futex(2) helpers on a 32-bit word.
-inline void futex_wait(atomic<std::uint32_t>& word, std::uint32_t expected,
-                       std::optional<std::chrono::nanoseconds> timeout) noexcept {
-  timespec ts{};
-  timespec* tsp = nullptr;
-  if (timeout) {
-    const auto ns = timeout->count() < 0 ? 0 : timeout->count();
-    ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
-    ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-    tsp = &ts;
-  }
-  // Safety: std::atomic<uint32_t> has the size and alignment of uint32_t (lock-free).
-  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected, tsp,
-            nullptr, 0);
-}
-inline void futex_wake(atomic<std::uint32_t>& word, int n = 1) noexcept {
-  // Safety: as in futex_wait.
-  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, n, nullptr,
-            nullptr, 0);
-}
 
 /// The driver without I/O: a futex parker with timeouts.
 ///

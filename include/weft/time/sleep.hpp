@@ -13,6 +13,7 @@
 
 #include "weft/core/coop.hpp"
 #include "weft/core/future.hpp"
+#include "weft/detail/futex.hpp"
 #include "weft/io/driver.hpp"
 #include "weft/io/detail/clock.hpp"
 #include "weft/io/detail/timer_node.hpp"

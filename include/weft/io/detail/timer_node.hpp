@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "weft/core/waker.hpp"
-#include "weft/runtime/detail/owned_tasks.hpp"
+#include "weft/detail/spin_lock.hpp"
 #include "weft/io/detail/timer_wheel.hpp"
 
 namespace weft::io::detail {

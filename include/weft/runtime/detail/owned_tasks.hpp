@@ -16,23 +16,10 @@
 #include <vector>
 
 #include "weft/detail/atomic.hpp"
+#include "weft/detail/spin_lock.hpp"
 #include "weft/runtime/detail/header.hpp"
 
 namespace weft::detail {
-
-class spin_lock {
-public:
-  void lock() noexcept {
-    // acquire: pairs with unlock's release; the critical sections are ordered.
-    while (flag_.exchange(true, memory_order_acquire)) {
-      while (flag_.load(memory_order_relaxed)) spin_pause();
-    }
-  }
-  void unlock() noexcept { flag_.store(false, memory_order_release); }
-
-private:
-  atomic<bool> flag_{false};
-};
 
 class owned_tasks {
 public:

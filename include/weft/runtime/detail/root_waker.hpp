@@ -9,7 +9,7 @@
 
 #include "weft/core/waker.hpp"
 #include "weft/detail/atomic.hpp"
-#include "weft/runtime/detail/owned_tasks.hpp"
+#include "weft/detail/spin_lock.hpp"
 #include "weft/runtime/driver.hpp"
 
 namespace weft::detail {
