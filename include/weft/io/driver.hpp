@@ -96,8 +96,12 @@ public:
 
   // ---- weft::driver -----------------------------------------------------------------------
 
+  /// Parks the owner. Anything park dispatches before it would block (a due timer, a
+  /// completion, a remote request) may make a task runnable on this very thread without an
+  /// unpark (the wake lands in the worker's own queues), so park never blocks after
+  /// dispatching: it returns and lets the caller look at its queues again.
   void park(std::optional<std::chrono::nanoseconds> timeout) override {
-    service();
+    if (service() != 0) return;
     std::uint32_t expected = notified;
     // acquire: a consumed notification makes the unparker's writes visible.
     if (park_state_.compare_exchange_strong(expected, empty, weft::detail::memory_order_acquire)) {
@@ -123,6 +127,8 @@ public:
       service();
       return;
     }
+    // Completions already posted count as dispatching too: reap them instead of sleeping.
+    if (flush_and_reap() != 0) return;
     expected = empty;
     if (!park_state_.compare_exchange_strong(expected, parked, weft::detail::memory_order_acquire)) {
       park_state_.store(empty, weft::detail::memory_order_relaxed);  // notified meanwhile
@@ -258,16 +264,14 @@ public:
     if (n->is_linked()) wheel_.remove(n);
   }
 
-  /// Processes remote requests and fires due timers (owner thread).
-  void service() {
-    service_remote();
-    fire_timers();
-  }
+  /// Processes remote requests and fires due timers (owner thread). Returns how many
+  /// requests and timers it handled.
+  std::size_t service() { return service_remote() + fire_timers(); }
 
-  /// Processes requests from other threads (owner thread).
-  void service_remote() {
+  /// Processes requests from other threads (owner thread); returns how many.
+  std::size_t service_remote() {
     // acquire: pairs with post_remote's release.
-    if (!remote_pending_.load(weft::detail::memory_order_acquire)) return;
+    if (!remote_pending_.load(weft::detail::memory_order_acquire)) return 0;
     detail::remote_request* list = nullptr;
     {
       std::lock_guard lock(remote_mu_);
@@ -275,7 +279,9 @@ public:
       remote_head_ = nullptr;
       remote_pending_.store(false, weft::detail::memory_order_relaxed);
     }
+    std::size_t n = 0;
     while (list != nullptr) {
+      ++n;
       detail::remote_request* next = list->next;
       switch (list->what) {
       case detail::remote_request::kind::cancel_op: {
@@ -292,6 +298,7 @@ public:
       }
       list = next;
     }
+    return n;
   }
 
 private:
@@ -346,17 +353,20 @@ private:
     return r;
   }
 
-  void flush_and_reap() {
+  /// Submits what is queued and reaps; returns how many completions it dispatched.
+  std::size_t flush_and_reap() {
     enter(0, nullptr);
-    reap_all();
+    return reap_all();
   }
 
-  void reap_all() {
+  std::size_t reap_all() {
     completion batch[64];
+    std::size_t total = 0;
     for (;;) {
       const unsigned n = ring_->reap(batch, 64);
       for (unsigned i = 0; i < n; ++i) dispatch(batch[i]);
-      if (n < 64) return;
+      total += n;
+      if (n < 64) return total;
     }
   }
 
@@ -442,11 +452,14 @@ private:
     op->release();  // the kernel's reference
   }
 
-  void fire_timers() {
-    if (wheel_.empty()) return;
-    wheel_.advance(time::detail::now_tick(), [](time::detail::timer_entry* e) {
+  std::size_t fire_timers() {
+    if (wheel_.empty()) return 0;
+    std::size_t n = 0;
+    wheel_.advance(time::detail::now_tick(), [&n](time::detail::timer_entry* e) {
+      ++n;
       static_cast<detail::timer_node*>(e)->fire();
     });
+    return n;
   }
 
   std::unique_ptr<ring> ring_;
