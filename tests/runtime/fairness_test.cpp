@@ -124,3 +124,48 @@ TEST(FairnessTest, RemoteSpawnsStartWhileAllWorkersAreBusy) {
 }
 
 } // namespace
+
+namespace {
+
+weft::task<void> set_flag(std::atomic<bool>* flag) {
+  flag->store(true);
+  co_return;
+}
+
+// Regression: a block_on root was polled without a cooperative budget, so a root looping
+// over always-ready leaves never let the tasks it spawned run on a current-thread runtime.
+weft::task<long> root_spinning_on_ready_leaves(std::atomic<bool>* flag) {
+  auto h = weft::spawn(set_flag(flag));
+  long iterations = 0;
+  while (!flag->load() && iterations < 3'000'000) {
+    co_await coop_ready{};
+    ++iterations;
+  }
+  co_await h;
+  co_return iterations;
+}
+
+TEST(FairnessTest, ABlockOnRootOnReadyLeavesLetsSpawnedTasksRun) {
+  auto rt = weft::runtime::builder().current_thread().build();
+  std::atomic<bool> flag{false};
+  const long iterations = rt.block_on(root_spinning_on_ready_leaves(&flag));
+  EXPECT_LT(iterations, 3'000'000) << "the spawned task never ran while the root looped";
+  // One budget of ready leaves, then the root yields and the spawned task runs.
+  EXPECT_LE(iterations, 2 * weft::coop::default_budget) << "the root ran past its budget";
+}
+
+TEST(FairnessTest, ABlockOnRootOnAWorkerRuntimeIsBudgetedToo) {
+  auto rt = weft::runtime::builder().workers(1).build();
+  // Counts the iterations that found the budget spent (each then yields once).
+  const long exhausted = rt.block_on([]() -> weft::task<long> {
+    long n = 0;
+    for (int i = 0; i < 1000; ++i) {
+      if (!weft::coop::has_budget()) ++n;
+      co_await coop_ready{};
+    }
+    co_return n;
+  }());
+  EXPECT_GE(exhausted, 1000 / weft::coop::default_budget - 1) << "the root had no budget";
+}
+
+} // namespace

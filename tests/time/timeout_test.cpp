@@ -157,3 +157,62 @@ TEST(TimeoutTest, RacingDeadlinesEndInExactlyOneOutcome) {
 }
 
 } // namespace
+
+namespace {
+
+// Regression: the root future of rt.block_on was destroyed after the thread context was
+// restored, so a sleep inside it (the timeout's deadline) could not find its driver, posted a
+// remote request to a driver nobody served, and waited forever.
+TEST(TimeoutTest, BlockOnOfATimeoutWhoseInnerFinishesFirstReturnsOnAWorkerRuntime) {
+  weft::test::watchdog dog(20s, "rt.block_on(timeout(10s, ready)) on a multi-thread runtime");
+  auto rt = weft::runtime::builder().workers(1).build();
+  auto r = rt.block_on(weft::time::timeout(10s, weft::ready(7)));
+  EXPECT_EQ(r.value_or(-1), 7);
+  auto s = rt.block_on(weft::time::timeout(10s, weft::time::sleep(1ms)));
+  EXPECT_TRUE(s.has_value());
+}
+
+TEST(TimeoutTest, BlockOnOfATimeoutWhoseInnerFinishesFirstReturnsOnTheCurrentThread) {
+  weft::test::watchdog dog(20s, "rt.block_on(timeout(10s, ready)) on a current-thread runtime");
+  auto rt = weft::runtime::builder().current_thread().build();
+  auto r = rt.block_on(weft::time::timeout(10s, weft::ready(7)));
+  EXPECT_EQ(r.value_or(-1), 7);
+  auto s = rt.block_on(weft::time::timeout(10s, weft::time::sleep(1ms)));
+  EXPECT_TRUE(s.has_value());
+}
+
+// The sleep inside a timeout is released as soon as the inner future wins, not when the
+// timeout future is destroyed: a timeout kept alive after completing holds no timer.
+TEST(TimeoutTest, TheDeadlineIsDroppedAsSoonAsTheInnerFutureWins) {
+  auto rt = weft::runtime::builder().current_thread().build();
+  rt.block_on([]() -> weft::task<void> {
+    auto t = weft::time::timeout(10s, weft::time::sleep(1ms));
+    auto r = co_await weft::poll_fn([&](weft::context& cx) { return t.poll(cx); });
+    EXPECT_TRUE(r.has_value());
+    EXPECT_FALSE(t.deadline_armed());
+  }());
+}
+
+// A root that throws while a borrowed-buffer read is in flight: the read is cancelled (and
+// its completion awaited) inside the block_on thread's context, and the exception arrives.
+struct thrower {
+  struct boom {};
+  weft::poll<int> poll(weft::context&) { throw boom{}; }
+};
+
+TEST(TimeoutTest, RootThrowingWithABorrowedBufferReadInFlightPropagates) {
+  weft::test::watchdog dog(20s, "block_on root throwing with a read in flight");
+  weft::test::test_pipe p;
+  std::array<std::byte, 16> buf{};
+  {
+    auto rt = weft::runtime::builder().workers(1).build();
+    // join polls the read first (submitted, pending), then the thrower throws.
+    EXPECT_THROW(rt.block_on(weft::join(weft::io::read(p.r(), buf), thrower{})), thrower::boom);
+  }
+  {
+    auto rt = weft::runtime::builder().current_thread().build();
+    EXPECT_THROW(rt.block_on(weft::join(weft::io::read(p.r(), buf), thrower{})), thrower::boom);
+  }
+}
+
+} // namespace

@@ -25,7 +25,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -92,6 +95,12 @@ public:
   }
 
   [[nodiscard]] const ring_features& features() const noexcept { return ring_->features(); }
+  /// The io_uring's file descriptor (diagnostics and tests).
+  [[nodiscard]] int ring_fd() const noexcept { return ring_->fd(); }
+  /// True on the thread that owns this driver (whether or not it is the current driver).
+  [[nodiscard]] bool on_owner_thread() const noexcept {
+    return std::this_thread::get_id() == owner_thread_;
+  }
   [[nodiscard]] std::size_t ops_in_flight() const noexcept { return ops_in_flight_; }
 
   // ---- weft::driver -----------------------------------------------------------------------
@@ -163,25 +172,16 @@ public:
     service();
   }
 
+  void quiesce() override { drain(); }
+
   void shutdown() override {
     if (shut_down_) return;
     shut_down_ = true;
-    service();
-    if (io_uring_sqe* sqe = acquire_sqe()) {
-      io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
-      sqe->user_data = tag_ignore;
+    {
+      std::lock_guard lock(remote_mu_);
+      closed_ = true;  // from now on a remote request is a bug: nobody would serve it
     }
-    // Reap until nothing the kernel may still write to is outstanding.
-    while (ops_in_flight_ != 0 || wake_armed_ || msg_in_flight_ != 0) {
-      __kernel_timespec ts{0, 10'000'000};
-      enter(1, &ts);
-      reap_all();
-      service_remote();
-      if (wake_armed_ && ops_in_flight_ == 0) {
-        // The wake read is only cancelled by the CANCEL_ANY above; make sure it completes.
-        write_eventfd();
-      }
-    }
+    drain();
     wheel_.clear();
   }
 
@@ -243,10 +243,23 @@ public:
     }
   }
 
-  /// Any thread: hands `r` to the owner and wakes it.
+  /// Any thread: hands `r` to the owner and wakes it. On the owner thread itself (outside
+  /// the driver's context, e.g. while another runtime's block_on runs here) the request is
+  /// served at once. A request to a driver that shut down is a bug (a future registered with
+  /// it outlived it) and fails loudly instead of waiting for an answer that never comes.
   void post_remote(detail::remote_request* r) {
+    if (on_owner_thread()) {
+      r->next = nullptr;
+      serve_requests(r);
+      return;
+    }
     {
       std::lock_guard lock(remote_mu_);
+      if (closed_) {
+        std::fprintf(stderr, "weft: a timer or I/O operation was dropped after the driver it "
+                             "was registered with shut down (it outlived its runtime thread)\n");
+        std::abort();
+      }
       r->next = remote_head_;
       remote_head_ = r;
       // release: the hint is set after the request is linked (pairs with service_remote).
@@ -279,6 +292,30 @@ public:
       remote_head_ = nullptr;
       remote_pending_.store(false, weft::detail::memory_order_relaxed);
     }
+    return serve_requests(list);
+  }
+
+private:
+  static constexpr std::uint32_t empty = 0;
+  static constexpr std::uint32_t parked = 1;
+  static constexpr std::uint32_t notified = 2;
+  static constexpr std::uint64_t tag_mask = 7;
+  static constexpr std::uint64_t tag_cancel = 1;
+  static constexpr std::uint64_t tag_wake = 2;
+  static constexpr std::uint64_t tag_msg = 3;
+  static constexpr std::uint64_t tag_ignore = 4;
+  static constexpr int max_retries = 1024;
+  static inline const char tag = 0;
+
+  static void finish_request(detail::remote_request* r) noexcept {
+    if (r->done == nullptr) return;
+    auto* d = r->done;
+    // release: the poster may free what the request named once it sees done.
+    d->store(1, weft::detail::memory_order_release);
+    weft::detail::futex_wake(*d);
+  }
+
+  std::size_t serve_requests(detail::remote_request* list) {
     std::size_t n = 0;
     while (list != nullptr) {
       ++n;
@@ -301,24 +338,27 @@ public:
     return n;
   }
 
-private:
-  static constexpr std::uint32_t empty = 0;
-  static constexpr std::uint32_t parked = 1;
-  static constexpr std::uint32_t notified = 2;
-  static constexpr std::uint64_t tag_mask = 7;
-  static constexpr std::uint64_t tag_cancel = 1;
-  static constexpr std::uint64_t tag_wake = 2;
-  static constexpr std::uint64_t tag_msg = 3;
-  static constexpr std::uint64_t tag_ignore = 4;
-  static constexpr int max_retries = 1024;
-  static inline const char tag = 0;
-
-  static void finish_request(detail::remote_request* r) noexcept {
-    if (r->done == nullptr) return;
-    auto* d = r->done;
-    // release: the poster may free what the request named once it sees done.
-    d->store(1, weft::detail::memory_order_release);
-    weft::detail::futex_wake(*d);
+  /// Cancels whatever is in flight and reaps until nothing the kernel may still write to is
+  /// outstanding. With nothing in flight it makes no system call, so an idle driver can be
+  /// destroyed from any thread.
+  void drain() {
+    service();
+    if (ops_in_flight_ == 0 && !wake_armed_ && msg_in_flight_ == 0) return;
+    if (ops_in_flight_ != 0) {
+      if (io_uring_sqe* sqe = acquire_sqe()) {
+        io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+        sqe->user_data = tag_ignore;
+      }
+    }
+    // The wake read is not an op: complete it by making the eventfd readable.
+    if (wake_armed_) write_eventfd();
+    while (ops_in_flight_ != 0 || wake_armed_ || msg_in_flight_ != 0) {
+      __kernel_timespec ts{0, 10'000'000};
+      enter(1, &ts);
+      reap_all();
+      service_remote();
+      if (wake_armed_ && ops_in_flight_ == 0) write_eventfd();
+    }
   }
 
   void write_eventfd() noexcept {
@@ -349,8 +389,27 @@ private:
   /// ours to rewrite (flush_gen_, see the protocol block).
   int enter(unsigned wait_nr, const __kernel_timespec* ts) noexcept {
     const int r = ring_->submit(wait_nr, ts);
-    if (r >= 0) ++flush_gen_;
+    if (r >= 0) {
+      ++flush_gen_;
+    } else if (r == -EEXIST || r == -EBADF) {
+      // Not retryable, ever: spinning on it would burn a core forever.
+      ring_misuse(r);
+    }
     return r;
+  }
+
+  [[noreturn]] void ring_misuse(int r) const noexcept {
+    std::fprintf(stderr,
+                 "weft: io_uring_enter failed with %s: %s (driver made on thread %zu, called on "
+                 "thread %zu)\n",
+                 r == -EEXIST ? "EEXIST" : "EBADF",
+                 r == -EEXIST ? "the ring is driven from a thread that does not own it "
+                                "(SINGLE_ISSUER); a current-thread runtime must be run and "
+                                "destroyed on the thread that built it"
+                              : "the ring's file descriptor was closed behind weft's back",
+                 std::hash<std::thread::id>{}(owner_thread_),
+                 std::hash<std::thread::id>{}(std::this_thread::get_id()));
+    std::abort();
   }
 
   /// Submits what is queued and reaps; returns how many completions it dispatched.
@@ -470,6 +529,7 @@ private:
   std::uint64_t event_buf_ = 0;
   bool wake_armed_ = false;
   bool shut_down_ = false;
+  const std::thread::id owner_thread_ = std::this_thread::get_id();
   std::size_t ops_in_flight_ = 0;
   std::size_t msg_in_flight_ = 0;
   std::uint64_t flush_gen_ = 1;
@@ -477,6 +537,7 @@ private:
   weft::detail::atomic<std::uint32_t> park_state_{empty};
   std::mutex remote_mu_;
   detail::remote_request* remote_head_ = nullptr;
+  bool closed_ = false;  // guarded by remote_mu_
   weft::detail::atomic<bool> remote_pending_{false};
 };
 

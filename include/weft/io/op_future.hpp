@@ -85,9 +85,10 @@ public:
       return;
     }
     uring_driver* me = uring_driver::current();
-    if (me == op->owner) {
-      me->cancel(op);
-      if (op->borrows_memory) me->wait_completed(op);
+    if (op->owner->on_owner_thread()) {
+      // The owner's thread (also outside its context): cancel and wait directly.
+      op->owner->cancel(op);
+      if (op->borrows_memory) op->owner->wait_completed(op);
     } else {
       op->add_ref();  // for the request; the owner releases it
       op->cancel_req.what = remote_request::kind::cancel_op;

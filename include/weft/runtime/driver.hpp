@@ -34,6 +34,10 @@ public:
   virtual void unpark() noexcept = 0;
   /// Processes ready events without blocking. Owner thread only.
   virtual void turn() {}
+  /// The owner thread is done with the driver for now (a block_on returned): cancel and reap
+  /// whatever is still in flight, so the idle driver can wait for its next use, or be
+  /// destroyed from any thread. Owner thread only.
+  virtual void quiesce() {}
   /// The owner thread is about to exit: cancel and reap everything in flight.
   virtual void shutdown() {}
   /// Returns `this` as the driver type named by `tag`, or null (a cheap checked downcast

@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "weft/core/coop.hpp"
 #include "weft/core/future.hpp"
 #include "weft/task/parker.hpp"
 
@@ -20,6 +21,7 @@ template <future F> future_output_t<F> block_on_current_thread(F f) {
   waker w = parker.make_waker();
   context cx(w);
   for (;;) {
+    coop::budget_scope budget;
     auto p = f.poll(cx);
     if (p.is_ready()) {
       return p.take();  // also for void: returning a void expression

@@ -20,7 +20,8 @@ template <future F> class timeout_future {
 public:
   using output = std::optional<weft::detail::storable_t<T>>;
 
-  timeout_future(F f, instant deadline) : inner_(std::in_place, std::move(f)), sleep_(deadline) {}
+  timeout_future(F f, instant deadline)
+      : inner_(std::in_place, std::move(f)), sleep_(std::in_place, deadline) {}
 
   ::weft::poll<output> poll(context& cx) {
     WEFT_ASSERT(inner_.has_value(), "timeout polled after completion");
@@ -32,17 +33,23 @@ public:
       } else {
         out.emplace(p.take());
       }
+      // Both go now, not with the timeout object: its deadline holds a timer in a driver.
       inner_.reset();
+      sleep_.reset();
       return ::weft::poll<output>(std::in_place, std::move(out));
     }
-    if (sleep_.poll(cx).is_pending()) return pending;
+    if (sleep_->poll(cx).is_pending()) return pending;
     inner_.reset();  // timed out: the inner future is cancelled before we complete
+    sleep_.reset();
     return ::weft::poll<output>(std::in_place, std::nullopt);
   }
 
+  /// True while the deadline's timer is held (until the timeout completes either way).
+  [[nodiscard]] bool deadline_armed() const noexcept { return sleep_.has_value(); }
+
 private:
   std::optional<F> inner_;
-  sleep_future sleep_;
+  std::optional<sleep_future> sleep_;
 };
 
 /// Runs `f` with a time limit `d`: its output, or std::nullopt (f dropped) if `d` passes

@@ -52,6 +52,7 @@
 #include "weft/core/future.hpp"
 #include "weft/detail/atomic.hpp"
 #include "weft/runtime/config.hpp"
+#include "weft/runtime/detail/block_on_drivers.hpp"
 #include "weft/runtime/detail/blocking_pool.hpp"
 #include "weft/runtime/detail/cell.hpp"
 #include "weft/runtime/detail/context.hpp"
@@ -76,14 +77,11 @@ namespace detail {
 class scheduler final : public scheduler_base {
 public:
   explicit scheduler(runtime_config cfg)
-      : cfg_(std::move(cfg)), owned_(worker_count(cfg_) + 1),
+      : cfg_(with_defaults(std::move(cfg))), owned_(worker_count(cfg_) + 1),
         stop_latch_(static_cast<std::ptrdiff_t>(worker_count(cfg_))),
         cancel_latch_(static_cast<std::ptrdiff_t>(worker_count(cfg_))),
         blocking_(cfg_.max_blocking_threads, cfg_.blocking_keep_alive, thread_context{this},
                   cfg_.thread_name) {
-    if (!cfg_.make_driver) cfg_.make_driver = default_driver_factory();
-    if (cfg_.event_interval == 0) cfg_.event_interval = 1;
-    if (cfg_.global_queue_interval == 0) cfg_.global_queue_interval = 1;
     const std::size_t n = worker_count(cfg_);
     workers_.reserve(n);
     for (std::size_t i = 0; i < n; ++i)
@@ -239,15 +237,15 @@ public:
   template <future F> future_output_t<F> block_on(F f) {
     WEFT_ASSERT(current_context == nullptr || current_context->w == nullptr,
                 "block_on called from inside a runtime worker");
-    if (cfg_.current_thread) return block_on_current_thread_flavour(f);
-    std::unique_ptr<driver> drv =
-        cfg_.make_driver(driver_config{-1, cfg_.sq_entries, cfg_.cq_entries, false});
-    // The future moves in after the driver exists, so it is destroyed before the driver
-    // (its leaf operations may need the driver to cancel).
-    F fut = std::move(f);
-    thread_context ctx{this, nullptr, drv.get()};
+    if (cfg_.current_thread) return block_on_current_thread_flavour(std::move(f));
+    auto lease = block_on_drivers_.acquire(driver_config{-1, cfg_.sq_entries, cfg_.cq_entries, false});
+    driver* drv = lease.get();
+    thread_context ctx{this, nullptr, drv};
     context_guard guard(&ctx);
-    root_waker root(drv.get());
+    // The root lives inside the thread context: destroying it may cancel operations or remove
+    // timers, which needs this thread's driver.
+    F fut = std::move(f);
+    root_waker root(drv);
     const waker w = root.make_waker();
     context cx(w);
     for (;;) {
@@ -255,6 +253,7 @@ public:
         drv->park(std::nullopt);
         continue;
       }
+      coop::budget_scope budget;
       auto p = fut.poll(cx);
       if (p.is_ready()) {
         root.detach();
@@ -315,6 +314,13 @@ public:
   }
 
 private:
+  static runtime_config with_defaults(runtime_config c) {
+    if (!c.make_driver) c.make_driver = default_driver_factory();
+    if (c.event_interval == 0) c.event_interval = 1;
+    if (c.global_queue_interval == 0) c.global_queue_interval = 1;
+    return c;
+  }
+
   static std::size_t worker_count(const runtime_config& c) noexcept {
     if (c.current_thread) return 1;
     if (c.workers != 0) return c.workers;
@@ -612,7 +618,7 @@ private:
 
   // ---- current-thread flavour -----------------------------------------------------------
 
-  template <class F> future_output_t<F> block_on_current_thread_flavour(F& f) {
+  template <class F> future_output_t<F> block_on_current_thread_flavour(F f) {
     worker* w = workers_[0].get();
     WEFT_ASSERT(!block_on_active_.exchange(true), "concurrent block_on on a current-thread runtime");
     struct active_reset {
@@ -622,12 +628,14 @@ private:
     WEFT_ASSERT(ct_thread_ == std::this_thread::get_id(),
                 "a current-thread runtime runs on the thread that first called block_on");
     context_guard guard(&w->ctx);
+    F fut = std::move(f);  // inside the context, like the multi-thread root
     root_waker root(w->drv.get());
     const waker wk = root.make_waker();
     context cx(wk);
     for (;;) {
       if (root.take_notification()) {
-        auto p = f.poll(cx);
+        coop::budget_scope budget;
+        auto p = fut.poll(cx);
         if (p.is_ready()) {
           root.detach();
           return p.take();  // also for void: returning a void expression
@@ -663,6 +671,7 @@ private:
   atomic<std::uint64_t> spawned_outside_{0};
   atomic<std::uint64_t> completed_outside_{0};
   atomic<bool> block_on_active_{false};
+  block_on_drivers block_on_drivers_{cfg_.make_driver};
   std::thread::id ct_thread_;
   std::latch stop_latch_;
   std::latch cancel_latch_;
