@@ -249,3 +249,89 @@ TEST(BlockingTest, DetachedJobExceptionReachesTheRuntimeHook) {
 }
 
 } // namespace
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace {
+
+// Regression: a job still running when its runtime was destroyed read the freed scheduler
+// when it spawned (heap-use-after-free under ASan). It must get spawn_error instead.
+TEST(BlockingTest, JobOutlivingItsRuntimeGetsSpawnErrorWhenItSpawns) {
+  std::atomic<bool> release{false};
+  std::atomic<int> outcome{0};  // 1: spawn_error, 2: spawned, 3: other exception
+  {
+    auto rt = weft::runtime::builder().workers(1).build();
+    rt.spawn_blocking([&] {
+        wait_until([&] { return release.load(); }, 10s);
+        try {
+          (void)weft::handle::current().spawn(forty_two());
+          outcome.store(2);
+        } catch (const weft::spawn_error&) {
+          outcome.store(1);
+        } catch (...) {
+          outcome.store(3);
+        }
+      }).detach();
+    std::this_thread::sleep_for(10ms);  // the job is running
+    rt.shutdown(std::chrono::milliseconds(10));
+  }
+  release.store(true);
+  ASSERT_TRUE(wait_until([&] { return outcome.load() != 0; }, 10s));
+  EXPECT_EQ(outcome.load(), 1);
+}
+
+// Regression: when std::thread could not start a pool thread, the pool's thread count and a
+// task reference leaked, and the job waited forever. Threads are made to fail for real: in a
+// child process running as an unprivileged user with RLIMIT_NPROC at its current count.
+TEST(BlockingTest, AThreadThatCannotStartGivesTheCallerAnErrorAndLeaksNothing) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to an unprivileged user";
+  EXPECT_EXIT(
+      {
+        auto rt = weft::runtime::builder().workers(1).build();
+        if (::setgid(65534) != 0 || ::setuid(65534) != 0) std::_Exit(10);
+        rlimit lim{};  // zero: no new threads for this user at all
+        if (::setrlimit(RLIMIT_NPROC, &lim) != 0) std::_Exit(11);
+        bool threw = false;
+        try {
+          (void)rt.spawn_blocking([] { return 1; });
+        } catch (const std::system_error&) {
+          threw = true;
+        }
+        if (!threw) std::_Exit(12);
+        if (rt.metrics().blocking_threads != 0) std::_Exit(13);
+        // A later job (still no threads) fails the same way: nothing is wedged.
+        threw = false;
+        try {
+          (void)rt.spawn_blocking([] { return 2; });
+        } catch (const std::system_error&) {
+          threw = true;
+        }
+        std::_Exit(threw ? 0 : 14);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+// Regression: the unhandled-exception hook ran under the global scheduler-registry mutex, so a
+// hook that builds or drops a runtime deadlocked.
+TEST(BlockingTest, AnUnhandledExceptionHookMayBuildAndDropARuntime) {
+  weft::test::watchdog dog(20s, "hook building a runtime");
+  std::atomic<int> built{0};
+  auto rt = weft::runtime::builder()
+                .workers(1)
+                .on_unhandled_exception([&](std::exception_ptr) {
+                  auto inner = weft::runtime::builder().current_thread().build();
+                  built.fetch_add(inner.block_on(forty_two()) == 42 ? 1 : 0);
+                })
+                .build();
+  auto h = rt.spawn([]() -> weft::task<void> {
+    throw std::runtime_error("boom");
+    co_return;
+  }());
+  ASSERT_TRUE(wait_until([&] { return h.is_finished(); }));
+  { auto dropped = std::move(h); }  // dropped unread: the exception goes to the hook
+  EXPECT_TRUE(wait_until([&] { return built.load() == 1; }));
+}
+
+} // namespace

@@ -174,6 +174,21 @@ public:
 
   void quiesce() override { drain(); }
 
+  void settle() override {
+    if (!wake_armed_ && msg_in_flight_ == 0) return;
+    if (wake_armed_) write_eventfd();
+    while (wake_armed_ || msg_in_flight_ != 0) {
+      __kernel_timespec ts{0, 10'000'000};
+      enter(1, &ts);
+      reap_all();
+      if (wake_armed_) write_eventfd();
+    }
+  }
+
+  [[nodiscard]] bool has_work_in_flight() const noexcept override {
+    return ops_in_flight_ != 0 || wake_armed_ || msg_in_flight_ != 0;
+  }
+
   void shutdown() override {
     if (shut_down_) return;
     shut_down_ = true;

@@ -85,7 +85,7 @@ public:
       return;
     }
     uring_driver* me = uring_driver::current();
-    if (op->owner->on_owner_thread()) {
+    if (me == op->owner || op->owner->on_owner_thread()) {
       // The owner's thread (also outside its context): cancel and wait directly.
       op->owner->cancel(op);
       if (op->borrows_memory) op->owner->wait_completed(op);

@@ -38,8 +38,15 @@ public:
   /// whatever is still in flight, so the idle driver can wait for its next use, or be
   /// destroyed from any thread. Owner thread only.
   virtual void quiesce() {}
+  /// Completes the driver's own bookkeeping I/O (wake-up reads and messages), leaving
+  /// operations of futures alone: with none of those in flight, nothing of the kernel's
+  /// remains. Called when a current-thread runtime's block_on returns. Owner thread only.
+  virtual void settle() {}
   /// The owner thread is about to exit: cancel and reap everything in flight.
   virtual void shutdown() {}
+  /// True while the kernel may still complete work submitted through this driver (so only
+  /// its owner thread can tear it down). Any thread, when the owner is not running it.
+  [[nodiscard]] virtual bool has_work_in_flight() const noexcept { return false; }
   /// Returns `this` as the driver type named by `tag`, or null (a cheap checked downcast
   /// for layers that add driver types).
   virtual void* downcast(const void* tag) noexcept {

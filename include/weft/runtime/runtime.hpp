@@ -18,13 +18,27 @@ namespace weft {
 
 class runtime_builder;
 
-/// A reference to a running runtime. Copyable; valid while the runtime lives.
+/// A reference to a runtime. Copyable; it keeps the runtime's shell alive (not its
+/// workers), so a handle that outlives its runtime stays safe to use: spawning through it then
+/// throws spawn_error.
 ///
 /// Thread safety: every member may be called from any thread.
 class handle {
 public:
   handle() noexcept = default;
-  explicit handle(detail::scheduler* s) noexcept : s_(s) {}
+  /// Takes a new reference to `s`.
+  explicit handle(detail::scheduler* s) noexcept : s_(s) {
+    if (s_ != nullptr) s_->add_ref();
+  }
+  handle(const handle& o) noexcept : handle(o.s_) {}
+  handle(handle&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  handle& operator=(handle o) noexcept {
+    std::swap(s_, o.s_);
+    return *this;
+  }
+  ~handle() {
+    if (s_ != nullptr) s_->release();
+  }
 
   /// The runtime the calling thread runs in (a worker, a blocking thread, or inside
   /// block_on). Errors: throws spawn_error outside any runtime.
@@ -41,7 +55,7 @@ public:
   }
 
   /// Spawns `f` onto the runtime; it starts running at once, in the background.
-  /// Errors: spawn_error when the runtime is shutting down.
+  /// Errors: spawn_error when the runtime is shutting down or gone.
   template <future F> join_handle<future_output_t<F>> spawn(F f) const {
     return sched().spawn(std::move(f));
   }
@@ -49,11 +63,14 @@ public:
   template <future F> join_handle<future_output_t<F>> spawn_on(std::size_t worker, F f) const {
     return sched().spawn(std::move(f), static_cast<int>(worker % sched().num_workers()));
   }
-  /// Runs `fn()` on the blocking pool; the handle gives its result.
+  /// Runs `fn()` on the blocking pool; the handle gives its result (cancelled once the
+  /// runtime shut down).
   template <class Fn> auto spawn_blocking(Fn fn) const {
     return sched().spawn_blocking(std::move(fn));
   }
-  /// Runs `f` to completion on the calling thread (which must not be a worker).
+  /// Runs `f` to completion on the calling thread.
+  /// Errors: std::logic_error when called on one of the runtime's workers (await `f`
+  /// instead), or from a thread a current-thread runtime does not run on.
   template <future F> future_output_t<F> block_on(F f) const {
     return sched().block_on(std::move(f));
   }
@@ -80,11 +97,22 @@ private:
 class runtime {
 public:
   /// Builds a runtime with `cfg` (see runtime_builder for the knobs).
-  explicit runtime(runtime_config cfg = {})
-      : s_(std::make_unique<detail::scheduler>(std::move(cfg))) {}
-  runtime(runtime&&) noexcept = default;
-  runtime& operator=(runtime&&) noexcept = default;
-  ~runtime() = default;
+  explicit runtime(runtime_config cfg = {}) : s_(new detail::scheduler(std::move(cfg))) {}
+  runtime(runtime&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  runtime& operator=(runtime&& o) noexcept {
+    if (this != &o) {
+      reset();
+      s_ = std::exchange(o.s_, nullptr);
+    }
+    return *this;
+  }
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+  /// Shuts the runtime down (see shutdown()) and drops the runtime's reference to it.
+  /// Destroying a runtime from inside one of its own tasks is fatal (a worker cannot join
+  /// itself); a current-thread runtime must be destroyed on the thread that built it unless it
+  /// has no I/O in flight.
+  ~runtime() { reset(); }
 
   /// A builder: `auto rt = weft::runtime::builder().workers(2).build();`
   static runtime_builder builder();
@@ -94,7 +122,7 @@ public:
     return s_->spawn(std::move(f));
   }
   template <class Fn> auto spawn_blocking(Fn fn) { return s_->spawn_blocking(std::move(fn)); }
-  [[nodiscard]] weft::handle handle() const noexcept { return weft::handle(s_.get()); }
+  [[nodiscard]] weft::handle handle() const noexcept { return weft::handle(s_); }
   [[nodiscard]] runtime_metrics metrics() const { return s_->metrics(); }
   [[nodiscard]] std::size_t num_workers() const noexcept { return s_->num_workers(); }
 
@@ -105,7 +133,13 @@ public:
   }
 
 private:
-  std::unique_ptr<detail::scheduler> s_;
+  void reset() noexcept {
+    detail::scheduler* s = std::exchange(s_, nullptr);
+    if (s == nullptr) return;
+    s->shutdown_from_owner();
+    s->release();
+  }
+  detail::scheduler* s_;
 };
 
 /// Fluent settings for a runtime.

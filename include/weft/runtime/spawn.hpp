@@ -11,7 +11,10 @@ namespace weft {
 /// Spawns `f` onto the calling thread's runtime. Errors: spawn_error outside a runtime or
 /// during shutdown.
 template <future F> join_handle<future_output_t<F>> spawn(F f) {
-  return handle::current().spawn(std::move(f));
+  auto* c = detail::current_context;
+  if (c == nullptr || c->sched == nullptr)
+    WEFT_THROW(spawn_error("weft: spawn outside a runtime (use runtime::block_on or a handle)"));
+  return c->sched->spawn(std::move(f));  // no handle: spawning takes no reference count
 }
 
 /// Spawns `f` onto the calling worker; it is never stolen or moved.

@@ -81,7 +81,7 @@ private:
     io::uring_driver* owner = std::exchange(owner_, nullptr);
     if (owner == nullptr) return;
     io::uring_driver* me = io::uring_driver::current();
-    if (owner->on_owner_thread()) {
+    if (me == owner || owner->on_owner_thread()) {
       owner->remove_timer(&node_);
     } else {
       node_.lock.lock();

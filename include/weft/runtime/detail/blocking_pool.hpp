@@ -3,10 +3,14 @@
 // task's scheduler. Threads start on demand up to a maximum and retire after idling.
 //
 // Protocol: every field of state_t is guarded by its mutex. Threads are detached and hold a
-// shared_ptr to the state, which is also the scheduler the pool's tasks point at, so
-// shutdown can stop waiting after its timeout without leaving a thread, or a job completing
-// after the runtime is gone, with a dangling pointer. Shutdown cancels queued jobs (they never start) and waits
-// for running ones until the timeout; a running job cannot be interrupted.
+// shared_ptr to the state, which is also the scheduler the pool's tasks point at, and a
+// reference to the pool's owner (the runtime's scheduler, through `owner_ref`), taken before
+// the thread starts and dropped as its last act: shutdown can stop waiting after its timeout
+// without leaving a thread, or a job completing (or spawning) after the runtime is gone, with a
+// dangling pointer. Shutdown cancels queued jobs (they never start) and waits for running ones
+// until the timeout; a running job cannot be interrupted. A thread that cannot be started
+// (std::thread throws) leaves the counts as they were; when no thread is left to run the job,
+// the error reaches the spawn_blocking caller.
 #pragma once
 
 #include <chrono>
@@ -47,11 +51,20 @@ private:
   Fn fn_;
 };
 
+/// How a pool thread keeps its owner (the scheduler) alive: `retain(owner)` before the
+/// thread starts, `release(owner)` when it ends.
+struct owner_ref {
+  void* owner = nullptr;
+  void (*retain)(void*) noexcept = nullptr;
+  void (*release)(void*) noexcept = nullptr;
+};
+
 class blocking_pool {
 public:
   blocking_pool(std::size_t max_threads, std::chrono::milliseconds keep_alive,
-                thread_context ctx, std::string name)
+                thread_context ctx, std::string name, owner_ref owner)
       : state_(std::make_shared<state_t>()) {
+    state_->owner = owner;
     state_->max_threads = max_threads == 0 ? 1 : max_threads;
     state_->keep_alive = keep_alive;
     state_->ctx = ctx;
@@ -114,6 +127,7 @@ private:
     thread_context ctx;
     std::string name;
     std::function<void(std::exception_ptr)> hook;
+    owner_ref owner;
     std::shared_ptr<state_t> self;  // the pool's own reference, handed to new threads
 
     state_t() = default;
@@ -136,9 +150,29 @@ private:
         ++threads;
         std::shared_ptr<state_t> st = self;
         lock.unlock();
-        std::thread th([st] { thread_main(*st); });
-        th.detach();
+        if (owner.retain != nullptr) owner.retain(owner.owner);
+        try {
+          std::thread th([st] { thread_main(*st); });
+          th.detach();
+        } catch (...) {
+          if (owner.release != nullptr) owner.release(owner.owner);
+          lock.lock();
+          --threads;
+          // Someone else will run the job later: it is only delayed. Nobody: report it.
+          const bool stranded = threads == 0 && !queue.empty() && queue.back() == t;
+          if (stranded) queue.pop_back();
+          lock.unlock();
+          if (stranded) {
+            cancel(t);
+            throw;
+          }
+        }
       }
+    }
+
+    std::function<void(std::exception_ptr)> exception_hook() const override {
+      std::lock_guard lock(mu);
+      return hook;
     }
 
     std::uint64_t release(task_header*) noexcept override { return 0; }
@@ -197,6 +231,10 @@ private:
     }
     --st.threads;
     st.exited.notify_all();
+    const owner_ref owner = st.owner;
+    lock.unlock();
+    // Last: this may destroy the scheduler (and the pool object in it, not the state).
+    if (owner.release != nullptr) owner.release(owner.owner);
   }
 
   std::shared_ptr<state_t> state_;

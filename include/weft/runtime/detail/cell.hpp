@@ -188,13 +188,22 @@ private:
 template <weft::future F>
 void weft::detail::task_cell<F>::unobserved_exception(task_header* t,
                                                       const std::exception_ptr& e) noexcept {
-  // The runtime's hook if the runtime still exists, else the process-wide one.
-  auto& reg = scheduler_registry::get();
-  std::unique_lock lock(reg.mu);
-  if (std::find(reg.live.begin(), reg.live.end(), t->scheduler) != reg.live.end()) {
-    t->scheduler->unhandled_exception(e);  // under the lock: the runtime cannot go away
-    return;
+  // The runtime's hook if the runtime still exists, else the process-wide one. The hook is
+  // copied under the registry lock and called after it: a hook may build or drop a runtime,
+  // which takes that lock.
+  std::function<void(std::exception_ptr)> hook;
+  {
+    auto& reg = scheduler_registry::get();
+    std::lock_guard lock(reg.mu);
+    if (std::find(reg.live.begin(), reg.live.end(), t->scheduler) != reg.live.end())
+      hook = t->scheduler->exception_hook();
   }
-  lock.unlock();
+  if (hook) {
+    try {
+      hook(e);
+      return;
+    } catch (...) {
+    }
+  }
   weft::detail::report_unhandled_exception(e);
 }

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <new>
 #include <mutex>
 #include <optional>
@@ -34,6 +35,9 @@ public:
   virtual std::uint64_t release(task_header* t) noexcept = 0;
   /// Receives the exception of a task whose join handle is gone.
   virtual void unhandled_exception(std::exception_ptr e) noexcept = 0;
+  /// A copy of the hook unhandled_exception calls (empty: the process-wide one). Lets a
+  /// caller that found this scheduler under the registry lock call the hook after unlocking.
+  virtual std::function<void(std::exception_ptr)> exception_hook() const = 0;
 
 protected:
   scheduler_base() = default;

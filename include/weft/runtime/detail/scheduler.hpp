@@ -33,6 +33,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -81,7 +83,7 @@ public:
         stop_latch_(static_cast<std::ptrdiff_t>(worker_count(cfg_))),
         cancel_latch_(static_cast<std::ptrdiff_t>(worker_count(cfg_))),
         blocking_(cfg_.max_blocking_threads, cfg_.blocking_keep_alive, thread_context{this},
-                  cfg_.thread_name) {
+                  cfg_.thread_name, owner_ref{this, &retain_thunk, &release_thunk}) {
     const std::size_t n = worker_count(cfg_);
     workers_.reserve(n);
     for (std::size_t i = 0; i < n; ++i)
@@ -139,6 +141,38 @@ public:
     scheduler_registry::get().remove(this);
   }
 
+  // ---- lifetime -------------------------------------------------------------------------
+  // The scheduler object is reference-counted: the runtime holds one reference, every
+  // handle one, every running blocking-pool thread one. The runtime's destructor shuts the
+  // scheduler down (workers joined, tasks cancelled, drivers closed) and drops its reference;
+  // the inert shell goes with the last reference, so a handle or blocking job that outlives
+  // the runtime gets spawn_error instead of a dangling pointer.
+
+  void add_ref() noexcept {
+    // relaxed: a reference is made from a live one (its holder keeps the object alive).
+    refs_.fetch_add(1, memory_order_relaxed);
+  }
+  void release() noexcept {
+    // acq_rel: the last holder must see every other holder's writes before destroying.
+    if (refs_.fetch_sub(1, memory_order_acq_rel) == 1) delete this;
+  }
+
+  /// The runtime's destructor: shut down, refusing the two cases that cannot end well.
+  void shutdown_from_owner() {
+    thread_context* c = current_context;
+    if (c != nullptr && c->sched == this && c->w != nullptr && !cfg_.current_thread) {
+      fatal("a runtime was destroyed from inside one of its own tasks (a worker cannot join "
+            "itself); destroy it from the thread that owns it, or call shutdown() from the "
+            "task and destroy it later");
+    }
+    if (cfg_.current_thread && std::this_thread::get_id() != ct_thread_ &&
+        workers_[0]->drv->has_work_in_flight()) {
+      fatal("a current-thread runtime with I/O in flight was destroyed on a thread other than "
+            "the one that built it; its io_uring can only be driven by that thread");
+    }
+    shutdown(std::chrono::milliseconds(1000));
+  }
+
   [[nodiscard]] const runtime_config& config() const noexcept { return cfg_; }
   [[nodiscard]] std::size_t num_workers() const noexcept { return workers_.size(); }
   [[nodiscard]] bool is_shutdown() const noexcept { return shutdown_.load(memory_order_acquire); }
@@ -184,8 +218,9 @@ public:
     // 2 references: the pool queue entry, the join handle (the pool keeps no list).
     task_header* t = task_cell<blocking_future<Fn>>::create(blocking_future<Fn>(std::move(fn)),
                                                             blocking_.scheduler(), 2);
-    blocking_.scheduler()->schedule(t, false);
-    return join_handle<R>(t);
+    join_handle<R> h(t);
+    blocking_.scheduler()->schedule(t, false);  // may throw when no thread can be started
+    return h;
   }
 
   // ---- scheduler_base -------------------------------------------------------------------
@@ -221,6 +256,10 @@ public:
     return 1;
   }
 
+  std::function<void(std::exception_ptr)> exception_hook() const override {
+    return cfg_.on_unhandled_exception;
+  }
+
   void unhandled_exception(std::exception_ptr e) noexcept override {
     if (cfg_.on_unhandled_exception) {
       try {
@@ -235,8 +274,10 @@ public:
   // ---- block_on -------------------------------------------------------------------------
 
   template <future F> future_output_t<F> block_on(F f) {
-    WEFT_ASSERT(current_context == nullptr || current_context->w == nullptr,
-                "block_on called from inside a runtime worker");
+    if (current_context != nullptr && current_context->w != nullptr) {
+      WEFT_THROW(std::logic_error("weft: block_on called on a runtime worker thread; it would "
+                                  "block the worker (co_await the future instead)"));
+    }
     if (cfg_.current_thread) return block_on_current_thread_flavour(std::move(f));
     auto lease = block_on_drivers_.acquire(driver_config{-1, cfg_.sq_entries, cfg_.cq_entries, false});
     driver* drv = lease.get();
@@ -314,6 +355,14 @@ public:
   }
 
 private:
+  static void retain_thunk(void* s) noexcept { static_cast<scheduler*>(s)->add_ref(); }
+  static void release_thunk(void* s) noexcept { static_cast<scheduler*>(s)->release(); }
+
+  [[noreturn]] static void fatal(const char* what) noexcept {
+    std::fprintf(stderr, "weft: fatal: %s\n", what);
+    std::abort();
+  }
+
   static runtime_config with_defaults(runtime_config c) {
     if (!c.make_driver) c.make_driver = default_driver_factory();
     if (c.event_interval == 0) c.event_interval = 1;
@@ -620,14 +669,27 @@ private:
 
   template <class F> future_output_t<F> block_on_current_thread_flavour(F f) {
     worker* w = workers_[0].get();
-    WEFT_ASSERT(!block_on_active_.exchange(true), "concurrent block_on on a current-thread runtime");
+    if (ct_thread_ != std::this_thread::get_id()) {
+      WEFT_THROW(std::logic_error("weft: block_on of a current-thread runtime from a thread other "
+                                  "than the one that built it (its io_uring belongs to that "
+                                  "thread)"));
+    }
+    // Only the building thread gets here, so this guards against nesting, not concurrency.
+    if (block_on_active_.exchange(true)) {
+      WEFT_THROW(std::logic_error("weft: nested block_on on a current-thread runtime (from inside "
+                                  "its block_on); co_await the future instead"));
+    }
     struct active_reset {
       atomic<bool>& flag;
       ~active_reset() { flag.store(false); }
     } reset{block_on_active_};
-    WEFT_ASSERT(ct_thread_ == std::this_thread::get_id(),
-                "a current-thread runtime runs on the thread that first called block_on");
     context_guard guard(&w->ctx);
+    // Returning leaves no wake-up read of the driver's own in flight, so a runtime with no
+    // I/O in flight can be destroyed from any thread (see shutdown_from_owner).
+    struct settle_on_exit {
+      driver* d;
+      ~settle_on_exit() { d->settle(); }
+    } settle{w->drv.get()};
     F fut = std::move(f);  // inside the context, like the multi-thread root
     root_waker root(w->drv.get());
     const waker wk = root.make_waker();
@@ -670,6 +732,7 @@ private:
   atomic<std::size_t> next_owner_{0};
   atomic<std::uint64_t> spawned_outside_{0};
   atomic<std::uint64_t> completed_outside_{0};
+  atomic<long> refs_{1};
   atomic<bool> block_on_active_{false};
   block_on_drivers block_on_drivers_{cfg_.make_driver};
   std::thread::id ct_thread_;
