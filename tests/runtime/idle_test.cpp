@@ -114,3 +114,41 @@ TEST(IdleWakeTest, OneWakeUnparksAboutOneWorker) {
 }
 
 } // namespace
+
+namespace {
+
+// Regression: a worker about to park counted a peer's queue as stealable only when it held
+// more than one task, though a steal can take a single one; a task spawned by a busy worker
+// while its peer was searching (so the spawn's notification was skipped) then waited for the
+// busy worker to finish. Here a busy task keeps spawning a short task, then a second one
+// after a random delay, and spins until that one starts (or 500 ms pass: stranded).
+weft::task<void> mark(std::atomic<bool>* started) {
+  started->store(true);
+  co_return;
+}
+
+weft::task<int> spawn_while_busy(int rounds, unsigned seed) {
+  int stranded = 0;
+  for (int i = 0; i < rounds; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    weft::spawn(weft::yield_now()).detach();  // keeps the peer waking up and searching
+    weft::test::spin_for(std::chrono::microseconds((seed >> 16) % 60));
+    std::atomic<bool> started{false};
+    auto h = weft::spawn(mark(&started));
+    const auto deadline = std::chrono::steady_clock::now() + 500ms;
+    while (!started.load() && std::chrono::steady_clock::now() < deadline) weft::detail::spin_pause();
+    if (!started.load()) ++stranded;
+    co_await h;
+  }
+  co_return stranded;
+}
+
+TEST(IdleWakeTest, ASingleTaskSpawnedByABusyWorkerIsStolen) {
+  weft::test::watchdog dog(120s, "single stealable task");
+  auto rt = weft::runtime::builder().workers(2).build();
+  const int rounds = static_cast<int>(weft::test::scaled(3000, 1500, 300));
+  EXPECT_EQ(rt.block_on(rt.spawn(spawn_while_busy(rounds, 12345))), 0)
+      << "tasks waited for their busy spawner instead of being stolen by the idle worker";
+}
+
+} // namespace

@@ -476,7 +476,7 @@ private:
       return true;
     if (cfg_.enable_stealing) {
       for (auto& other : workers_) {
-        if (other.get() != w && other->queue.len() > 1) return true;
+        if (other.get() != w && !other->queue.is_empty()) return true;
       }
     }
     return false;
