@@ -505,3 +505,28 @@ TEST(MetricsTest, PollsSpawnedAndCompletedCountersMove) {
 }
 
 } // namespace
+
+namespace {
+
+// Regression: task cells ignored the future's alignment, so an alignas(64) future landed at
+// an address 32 mod 64 (undefined behaviour).
+struct alignas(64) aligned_future {
+  unsigned char state[64] = {};
+  weft::poll<std::uintptr_t> poll(weft::context&) {
+    return weft::ready(reinterpret_cast<std::uintptr_t>(this) % alignof(aligned_future));
+  }
+};
+
+TEST(SpawnTest, AnOverAlignedFutureIsSpawnedAtItsAlignment) {
+  auto rt = weft::runtime::builder().workers(1).build();
+  for (int i = 0; i < 64; ++i) EXPECT_EQ(rt.block_on(rt.spawn(aligned_future{})), 0u);
+  struct alignas(128) big {
+    unsigned char b[128];
+  };
+  auto h = rt.spawn_blocking([b = big{}] {
+    return reinterpret_cast<std::uintptr_t>(&b) % alignof(big);
+  });
+  EXPECT_EQ(rt.block_on(std::move(h)), 0u);
+}
+
+} // namespace

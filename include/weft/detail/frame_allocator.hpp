@@ -1,5 +1,5 @@
 // weft/detail/frame_allocator.hpp: a per-thread recycling allocator for coroutine frames and
-// task cells. Blocks are grouped in 64-byte size classes up to 2 KiB; each thread keeps a
+// task cells. Blocks are grouped in 32-byte size classes up to 2 KiB; each thread keeps a
 // bounded free list per class, so steady-state task creation does not reach malloc. A block
 // may be freed on another thread than the one that allocated it: it simply joins that
 // thread's list (every block comes from ::operator new, so any thread may own it).
@@ -68,6 +68,20 @@ public:
       }
     }
     ::operator delete(p, c < classes ? (c + 1) * granule : n);
+  }
+
+  /// Allocates `n` bytes aligned to `align`. Alignments above the system allocator's bypass
+  /// the cache (such blocks are rare and cannot share lists with the others).
+  static void* allocate(std::size_t n, std::align_val_t align) {
+    if (static_cast<std::size_t>(align) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__) return allocate(n);
+    return ::operator new(n, align);
+  }
+  static void deallocate(void* p, std::size_t n, std::align_val_t align) noexcept {
+    if (static_cast<std::size_t>(align) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
+      deallocate(p, n);
+      return;
+    }
+    ::operator delete(p, n, align);
   }
 
   /// Returns this thread's cached blocks to the system allocator.

@@ -39,6 +39,13 @@ public:
   static void operator delete(void* p, std::size_t n) noexcept {
     frame_allocator::deallocate(p, n);
   }
+  // Over-aligned futures (e.g. alignas(64) state) get cells with their alignment.
+  static void* operator new(std::size_t n, std::align_val_t al) {
+    return frame_allocator::allocate(n, al);
+  }
+  static void operator delete(void* p, std::size_t n, std::align_val_t al) noexcept {
+    frame_allocator::deallocate(p, n, al);
+  }
 
   /// Allocates a cell holding `f`, with `refs` references.
   template <class G>
