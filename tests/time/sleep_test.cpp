@@ -169,3 +169,53 @@ TEST(SleepTest, SleepsSpreadOverManyWheelLevelsFireInOrder) {
 }
 
 } // namespace
+
+namespace {
+
+// Regression: dropping a sleep on a worker other than the one whose wheel holds its timer
+// waited until that worker served its remote queue, i.e. not at all while it ran a long task.
+// Here the owner spins until the drop on the other worker has returned: before, that was a
+// deadlock (the watchdog fired); now the drop is fire and forget.
+TEST(SleepTest, DroppingASleepOwnedByABusyWorkerDoesNotWait) {
+  weft::test::watchdog dog(20s, "cross-worker sleep drop while the owner is busy");
+  auto rt = weft::runtime::builder().workers(2).enable_stealing(false).build();
+  std::atomic<weft::time::sleep_future*> passed{nullptr};
+  std::atomic<bool> dropped{false};
+  auto owner = rt.handle().spawn_on(0, [&]() -> weft::task<void> {
+    auto s = std::make_unique<weft::time::sleep_future>(weft::time::sleep(1h));
+    co_await weft::poll_fn([&](weft::context& cx) -> weft::poll<void> {
+      EXPECT_TRUE(s->poll(cx).is_pending());  // linked into worker 0's wheel
+      return weft::ready();
+    });
+    passed.store(s.release());
+    while (!dropped.load()) weft::detail::spin_pause();  // busy: serves nothing meanwhile
+  }());
+  auto dropper = rt.handle().spawn_on(1, [&]() -> weft::task<void> {
+    while (passed.load() == nullptr) co_await weft::yield_now();
+    delete passed.load();  // on worker 1
+    dropped.store(true);
+  }());
+  rt.block_on(std::move(dropper));
+  rt.block_on(std::move(owner));
+}
+
+// Sleeps dropped on other workers and sleeps firing race freely: every node is freed once
+// (ASan), nothing fires for a dropped sleep, and no drop waits.
+TEST(SleepTest, CrossWorkerDropsRacingFiresAreSafe) {
+  weft::test::watchdog dog(60s, "cross-worker sleep drops racing fires");
+  auto rt = weft::runtime::builder().workers(2).build();
+  const int n = static_cast<int>(weft::test::scaled(20000, 5000, 2000));
+  rt.block_on(rt.spawn([](int count) -> weft::task<void> {
+    std::vector<weft::join_handle<void>> hs;
+    for (int i = 0; i < count; ++i) {
+      hs.push_back(weft::spawn([](int k) -> weft::task<void> {
+        // Races a 0-2 ms deadline against a yield that may move the task to the other worker.
+        auto t = weft::time::timeout(std::chrono::milliseconds(k % 3), weft::yield_now());
+        (void)co_await t;
+      }(i)));
+    }
+    for (auto& h : hs) co_await h;
+  }(n)));
+}
+
+} // namespace

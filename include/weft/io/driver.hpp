@@ -197,7 +197,10 @@ public:
       closed_ = true;  // from now on a remote request is a bug: nobody would serve it
     }
     drain();
-    wheel_.clear();
+    service_timer_removals();
+    wheel_.clear([](time::detail::timer_entry* e) noexcept {
+      static_cast<detail::timer_node*>(e)->unlinked(/*orphan=*/true);
+    });
   }
 
   // ---- operations (owner thread) ----------------------------------------------------------
@@ -287,9 +290,39 @@ public:
 
   // ---- timers (owner thread) -------------------------------------------------------------
 
-  void insert_timer(detail::timer_node* n) { wheel_.insert(n); }
-  void remove_timer(detail::timer_node* n) {
-    if (n->is_linked()) wheel_.remove(n);
+  /// Links `n` (the holder set its deadline) into this thread's wheel; the wheel takes a
+  /// reference.
+  void insert_timer(detail::timer_node* n) {
+    n->owner = this;
+    n->add_ref();
+    wheel_.insert(n);
+  }
+  /// Unlinks `n` if it is still linked (owner thread), dropping the wheel's reference.
+  void remove_timer(detail::timer_node* n) noexcept {
+    if (!n->is_linked()) return;
+    wheel_.remove(n);
+    n->release();
+  }
+  /// Any thread: asks the owner to unlink `n`, without waiting (the request holds a
+  /// reference). After shutdown the wheel was cleared already, so it only drops that
+  /// reference.
+  void post_timer_removal(detail::timer_node* n) {
+    n->add_ref();
+    {
+      std::lock_guard lock(remote_mu_);
+      if (!closed_) {
+        n->removal_next = removals_;
+        removals_ = n;
+        // release: the hint is set after the node is linked (pairs with service_remote).
+        remote_pending_.store(true, weft::detail::memory_order_release);
+        n = nullptr;
+      }
+    }
+    if (n != nullptr) {
+      n->release();
+      return;
+    }
+    unpark();
   }
 
   /// Processes remote requests and fires due timers (owner thread). Returns how many
@@ -301,13 +334,15 @@ public:
     // acquire: pairs with post_remote's release.
     if (!remote_pending_.load(weft::detail::memory_order_acquire)) return 0;
     detail::remote_request* list = nullptr;
+    detail::timer_node* removals = nullptr;
     {
       std::lock_guard lock(remote_mu_);
       list = remote_head_;
       remote_head_ = nullptr;
+      removals = std::exchange(removals_, nullptr);
       remote_pending_.store(false, weft::detail::memory_order_relaxed);
     }
-    return serve_requests(list);
+    return serve_requests(list) + serve_removals(removals);
   }
 
 private:
@@ -322,13 +357,7 @@ private:
   static constexpr int max_retries = 1024;
   static inline const char tag = 0;
 
-  static void finish_request(detail::remote_request* r) noexcept {
-    if (r->done == nullptr) return;
-    auto* d = r->done;
-    // release: the poster may free what the request named once it sees done.
-    d->store(1, weft::detail::memory_order_release);
-    weft::detail::futex_wake(*d);
-  }
+
 
   std::size_t serve_requests(detail::remote_request* list) {
     std::size_t n = 0;
@@ -339,18 +368,34 @@ private:
       case detail::remote_request::kind::cancel_op: {
         auto* op = static_cast<detail::op_state*>(list->target);
         cancel(op);
-        finish_request(list);
         op->release();  // the reference the poster took for the request
         break;
       }
-      case detail::remote_request::kind::remove_timer:
-        remove_timer(static_cast<detail::timer_node*>(list->target));
-        finish_request(list);
-        break;
       }
       list = next;
     }
     return n;
+  }
+
+  std::size_t serve_removals(detail::timer_node* n) noexcept {
+    std::size_t count = 0;
+    while (n != nullptr) {
+      detail::timer_node* next = n->removal_next;
+      remove_timer(n);
+      n->release();  // the request's reference
+      n = next;
+      ++count;
+    }
+    return count;
+  }
+
+  void service_timer_removals() noexcept {
+    detail::timer_node* removals = nullptr;
+    {
+      std::lock_guard lock(remote_mu_);
+      removals = std::exchange(removals_, nullptr);
+    }
+    serve_removals(removals);
   }
 
   /// Cancels whatever is in flight and reaps until nothing the kernel may still write to is
@@ -531,7 +576,7 @@ private:
     std::size_t n = 0;
     wheel_.advance(time::detail::now_tick(), [&n](time::detail::timer_entry* e) {
       ++n;
-      static_cast<detail::timer_node*>(e)->fire();
+      static_cast<detail::timer_node*>(e)->unlinked(/*orphan=*/false);
     });
     return n;
   }
@@ -552,7 +597,8 @@ private:
   weft::detail::atomic<std::uint32_t> park_state_{empty};
   std::mutex remote_mu_;
   detail::remote_request* remote_head_ = nullptr;
-  bool closed_ = false;  // guarded by remote_mu_
+  detail::timer_node* removals_ = nullptr;  // guarded by remote_mu_
+  bool closed_ = false;                     // guarded by remote_mu_
   weft::detail::atomic<bool> remote_pending_{false};
 };
 

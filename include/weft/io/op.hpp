@@ -49,12 +49,10 @@ using weft::detail::memory_order_release;
 
 /// A request posted to a driver from another thread (see uring_driver::post_remote).
 struct remote_request {
-  enum class kind : std::uint8_t { cancel_op, remove_timer };
+  enum class kind : std::uint8_t { cancel_op };
   remote_request* next = nullptr;
   kind what = kind::cancel_op;
   void* target = nullptr;
-  /// Set to 1 (release) and futex-woken when processed; null: fire and forget.
-  atomic<std::uint32_t>* done = nullptr;
 };
 
 /// What an orphaned successful result holds that must be released.

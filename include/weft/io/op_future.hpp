@@ -93,7 +93,6 @@ public:
       op->add_ref();  // for the request; the owner releases it
       op->cancel_req.what = remote_request::kind::cancel_op;
       op->cancel_req.target = op;
-      op->cancel_req.done = nullptr;
       op->owner->post_remote(&op->cancel_req);
       if (op->borrows_memory) {
         // acquire: pairs with complete_op's release; after it the kernel is done with the
@@ -119,7 +118,12 @@ private:
 /// res)` turns the CQE result into the output.
 ///
 /// Preconditions: polled on a thread of a weft runtime (a worker, or inside block_on).
-/// Cancellation: dropping the future cancels the operation; see op_traits for what waits.
+/// Cancellation: dropping the future cancels the operation. A drop never waits for an op
+/// that does not borrow memory. An op that borrows the caller's memory (op_traits::
+/// borrows_memory: a read or write buffer) waits in its destructor until the kernel has let
+/// go of that memory: on the op's own thread that is one cancel round trip; on another worker
+/// (the task moved) it also waits for the owner worker to take the cancel request, which it
+/// does at its next scheduling tick or park, so a long-running task on the owner delays it.
 template <class Prep, class Map> class op_future {
 public:
   using output = std::invoke_result_t<Map&, std::int32_t>;

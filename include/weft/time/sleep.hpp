@@ -1,65 +1,63 @@
 // weft/time/sleep.hpp: sleep(d) and sleep_until(t): futures that complete once weft's clock
-// reaches a deadline. The timer lives inside the future (no allocation), linked into the
-// timer wheel of the driver of the thread that first polls it.
+// reaches a deadline. The first poll links a timer node (a small block from the frame
+// allocator) into the timer wheel of the driver of the thread polling it.
 //
-// Protocol (see io/detail/timer_node.hpp): the wheel belongs to the owner driver's thread.
-// A sleep polled or dropped on another thread (its task moved) never touches the wheel: it
-// reads `fired` / swaps the waker under the node's lock, and a drop sends a remove request
-// to the owner and waits for it (serving its own driver meanwhile), because the node's
-// memory is the future's.
+// Protocol (see io/detail/timer_node.hpp): the wheel belongs to the owner driver's thread. A
+// sleep polled or dropped on another thread (its task moved) never touches the wheel: it reads
+// `fired` / swaps the waker under the node's lock, and a drop takes its waker out and posts a
+// removal to the owner without waiting (the node is reference-counted), so dropping a sleep
+// never blocks.
 #pragma once
 
 #include <chrono>
+#include <utility>
 
 #include "weft/core/coop.hpp"
 #include "weft/core/future.hpp"
-#include "weft/detail/futex.hpp"
 #include "weft/io/driver.hpp"
 #include "weft/io/detail/clock.hpp"
 #include "weft/io/detail/timer_node.hpp"
 
 namespace weft::time {
 
-/// The future returned by sleep_until() and sleep(). Cancel-safe.
+/// The future returned by sleep_until() and sleep(). Cancel-safe; dropping it never waits.
 ///
 /// Preconditions: polled on a runtime thread (a task, or inside block_on).
 class sleep_future {
 public:
   explicit sleep_future(instant deadline) noexcept : deadline_(deadline) {}
-  sleep_future(sleep_future&& o) noexcept : deadline_(o.deadline_) {
-    WEFT_ASSERT(o.owner_ == nullptr, "a sleep moved after it was polled");
-  }
+  sleep_future(sleep_future&& o) noexcept
+      : deadline_(o.deadline_), node_(std::exchange(o.node_, nullptr)), done_(o.done_) {}
   sleep_future& operator=(sleep_future&&) = delete;
   ~sleep_future() { unregister(); }
 
   ::weft::poll<void> poll(context& cx) {
-    if (owner_ == nullptr) {
+    if (node_ == nullptr) {
       if (done_) return ready();
       if (!coop::poll_proceed(cx)) return pending;
-      const std::uint64_t tick = detail::tick_at(deadline_);
-      io::uring_driver* d = io::uring_driver::current();
-      WEFT_CHECK(d != nullptr, "weft::time::sleep must be awaited on a runtime thread");
       // Elapsed deadlines complete now, not at the next wheel tick (sleep(0) must not
       // wait for time to move, which a paused clock may never do).
       if (now() >= deadline_) {
         done_ = true;
         return ready();
       }
-      node_.deadline = tick;
-      node_.waker_.emplace(cx.waker());
-      owner_ = d;
-      d->insert_timer(&node_);
+      io::uring_driver* d = io::uring_driver::current();
+      WEFT_CHECK(d != nullptr, "weft::time::sleep must be awaited on a runtime thread");
+      node_ = new io::detail::timer_node();
+      node_->deadline = detail::tick_at(deadline_);
+      node_->waker_ = cx.waker();
+      d->insert_timer(node_);
       return pending;
     }
-    node_.lock.lock();
-    if (node_.fired) {
-      node_.lock.unlock();
-      owner_ = nullptr;
+    node_->lock.lock();
+    if (node_->fired) {
+      node_->lock.unlock();
+      std::exchange(node_, nullptr)->release();
       done_ = true;
       return ready();
     }
-    if (!node_.waker_ || !node_.waker_->will_wake(cx.waker())) node_.waker_ = cx.waker();
-    node_.lock.unlock();
+    node_->waker_.clone_from(cx.waker());
+    node_->lock.unlock();
     return pending;
   }
 
@@ -73,40 +71,30 @@ public:
     unregister();
     deadline_ = deadline;
     done_ = false;
-    node_.fired = false;
   }
 
 private:
   void unregister() noexcept {
-    io::uring_driver* owner = std::exchange(owner_, nullptr);
-    if (owner == nullptr) return;
-    io::uring_driver* me = io::uring_driver::current();
-    if (me == owner || owner->on_owner_thread()) {
-      owner->remove_timer(&node_);
-    } else {
-      node_.lock.lock();
-      const bool fired = node_.fired;
-      node_.lock.unlock();
-      if (!fired) {
-        weft::detail::atomic<std::uint32_t> done{0};
-        io::detail::remote_request req;
-        req.what = io::detail::remote_request::kind::remove_timer;
-        req.target = &node_;
-        req.done = &done;
-        owner->post_remote(&req);
-        // acquire: pairs with finish_request's release; the node is unlinked after it.
-        while (done.load(weft::detail::memory_order_acquire) == 0) {
-          if (me != nullptr) me->service_remote();
-          weft::detail::futex_wait(done, 0, std::chrono::milliseconds(1));
-        }
+    io::detail::timer_node* n = std::exchange(node_, nullptr);
+    if (n == nullptr) return;
+    waker w(nullptr, nullptr);
+    n->lock.lock();
+    const bool linked_maybe = !n->fired && !n->orphaned;
+    w.swap(n->waker_);  // a late fire wakes nobody
+    n->lock.unlock();
+    if (linked_maybe) {
+      io::uring_driver* me = io::uring_driver::current();
+      if (me == n->owner || n->owner->on_owner_thread()) {
+        n->owner->remove_timer(n);
+      } else {
+        n->owner->post_timer_removal(n);  // fire and forget
       }
     }
-    node_.waker_.reset();
+    n->release();  // the holder's reference
   }
 
   instant deadline_;
-  io::detail::timer_node node_;
-  io::uring_driver* owner_ = nullptr;
+  io::detail::timer_node* node_ = nullptr;
   bool done_ = false;
 };
 

@@ -72,8 +72,8 @@ namespace weft::time::detail {
 
 class timer_wheel;
 
-/// An intrusive timer node, embedded in the state of the future that sleeps on it, so a timer
-/// costs no allocation. Set `deadline` (in ticks), then hand the entry to timer_wheel::insert.
+/// An intrusive timer node (the driver's timer_node derives from it). Set `deadline` (in
+/// ticks), then hand the entry to timer_wheel::insert.
 ///
 /// *Preconditions*: a linked entry stays at its address and keeps its deadline until it fires
 /// or is removed; it must not be destroyed while linked (asserted).
@@ -212,14 +212,19 @@ public:
 
   /// Unlinks every entry without firing it; now() is unchanged. O(entries).
   void clear() noexcept {
+    clear([](timer_entry*) noexcept {});
+  }
+  /// Like clear(), and hands each entry to `forgotten(entry)` once it is unlinked (the
+  /// callback may destroy it).
+  template <class Fn> void clear(Fn&& forgotten) noexcept {
     for (level_slots& lvl : levels_) {
       for (std::uint64_t occ = lvl.occupied; occ != 0; occ &= occ - 1) {
-        forget_list(lvl.slots[static_cast<unsigned>(std::countr_zero(occ))]);
+        forget_list(lvl.slots[static_cast<unsigned>(std::countr_zero(occ))], forgotten);
       }
       lvl.occupied = 0;
     }
-    forget_list(pending_[0]);
-    forget_list(pending_[1]);
+    forget_list(pending_[0], forgotten);
+    forget_list(pending_[1], forgotten);
     top_floor_.fill(no_floor);
     size_ = 0;
   }
@@ -269,12 +274,13 @@ private:
   }
 
   // Marks every entry of a list unlinked and empties the list.
-  static void forget_list(timer_entry*& head) noexcept {
+  template <class Fn> static void forget_list(timer_entry*& head, Fn& forgotten) noexcept {
     for (timer_entry* e = head; e != nullptr;) {
       timer_entry* following = e->next;
       e->prev = nullptr;
       e->next = nullptr;
       e->level_ = timer_entry::not_linked;
+      forgotten(e);
       e = following;
     }
     head = nullptr;
