@@ -530,3 +530,29 @@ TEST(SpawnTest, AnOverAlignedFutureIsSpawnedAtItsAlignment) {
 }
 
 } // namespace
+
+#include "support/counting_waker.hpp"
+
+namespace {
+
+// Regression: the waker a join handle stored (its joiner's) stayed with the joined task after
+// the handle was dropped, until that task was freed; an aborted joiner's waker (and the task
+// memory it keeps) lived as long as the task it had waited for.
+TEST(JoinHandleTest, DroppingAWaitingHandleReleasesItsWakerAtOnce) {
+  auto rt = weft::runtime::builder().workers(1).build();
+  weft::test::handoff never_put;
+  auto h = rt.spawn([](weft::test::handoff* g) -> weft::task<void> { co_await g->take(); }(
+      &never_put));
+  weft::test::counting_waker cw;
+  {
+    const weft::waker w = cw.make_waker();
+    weft::context cx(w);
+    EXPECT_TRUE(h.poll(cx).is_pending());
+  }
+  EXPECT_EQ(cw.live(), 1) << "the handle stored a clone of the waker";
+  { auto dropped = std::move(h); }
+  EXPECT_EQ(cw.live(), 0) << "the stored waker outlived the join handle";
+  never_put.put();
+}
+
+} // namespace

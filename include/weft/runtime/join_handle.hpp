@@ -125,6 +125,10 @@ private:
       t->vtable->drop_output(t);
       t->drop_ref();
       break;
+    case detail::task_state::join_dropped::waker_is_ours:
+      t->join_waker.reset();
+      t->drop_ref();
+      break;
     case detail::task_state::join_dropped::dealloc:
       t->vtable->dealloc(t);
       break;

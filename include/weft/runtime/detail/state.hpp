@@ -208,18 +208,32 @@ public:
     }
   }
 
-  enum class join_dropped { output_is_ours, dealloc, ok };
+  enum class join_dropped { output_is_ours, waker_is_ours, dealloc, ok };
   /// The join handle goes away: clears join_interest and drops its reference at once.
   /// `output_is_ours`: the task completed first; the caller drops the output, then calls
   /// ref_dec() itself (the reference is not yet dropped in that case).
+  /// `waker_is_ours`: the task has not completed and the handle had stored a join waker:
+  /// join_interest and join_waker are cleared, so the field is the caller's again; it drops
+  /// the waker, then its reference (not yet dropped in that case either). Without this the
+  /// waker of an aborted joiner would live as long as the joined task.
   [[nodiscard]] join_dropped transition_join_dropped() noexcept {
     std::uint64_t s = word_.load(memory_order_relaxed);
     for (;;) {
       WEFT_ASSERT(s & join_interest, "join handle dropped twice");
       if (s & complete) {
+        // acquire: the output written before complete is visible (invariant 4).
         if (word_.compare_exchange_weak(s, s & ~join_interest, memory_order_acquire,
                                         memory_order_relaxed))
           return join_dropped::output_is_ours;
+        continue;
+      }
+      if (s & join_waker) {
+        // acq_rel: after this the runtime's completion sees neither bit, so it never reads the
+        // field again; acquire pairs with nothing the runtime wrote there (it only reads), but
+        // orders our destruction of the waker after the bit is gone.
+        if (word_.compare_exchange_weak(s, s & ~(join_interest | join_waker),
+                                        memory_order_acq_rel, memory_order_relaxed))
+          return join_dropped::waker_is_ours;
         continue;
       }
       const std::uint64_t next = (s & ~join_interest) - ref_one;
