@@ -377,3 +377,49 @@ TEST(JoinAllTest, RunsOnAnExecutorWithYieldingChildren) {
 }
 
 } // namespace
+
+namespace {
+
+// Regression: a child throwing while the join_all worked through its ready list dropped the
+// rest of that list, leaving those children marked queued (never polled again). A child's
+// exception now ends the join_all: every other child is destroyed before it propagates.
+struct throw_when_set {
+  manual_event* ev;
+  struct boom {};
+  weft::poll<int> poll(context& cx) {
+    auto w = ev->wait();
+    if (w.poll(cx).is_pending()) return weft::pending;
+    throw boom{};
+  }
+};
+
+TEST(JoinAllTest, AThrowingChildCancelsTheOthersBeforeItsExceptionPropagates) {
+  std::vector<manual_event> evs(8);
+  lifetime_log log;
+  std::vector<weft::poll_fn_future<std::function<weft::poll<int>(context&)>>> children;
+  for (std::size_t i = 0; i < evs.size(); ++i) {
+    auto tracked = std::make_shared<decltype(weft::test::track(evs[i].wait(), log, 0))>(
+        weft::test::track(evs[i].wait(), log, static_cast<int>(i)));
+    if (i == 0) {
+      children.emplace_back([&ev = evs[0]](context& cx) -> weft::poll<int> {
+        return throw_when_set{&ev}.poll(cx);
+      });
+    } else {
+      children.emplace_back([tracked](context& cx) -> weft::poll<int> {
+        if (tracked->poll(cx).is_pending()) return weft::pending;
+        return weft::ready(1);
+      });
+    }
+  }
+  auto all = weft::join_all(std::move(children));
+  counting_waker cw;
+  const weft::waker w = cw.make_waker();
+  context cx(w);
+  EXPECT_TRUE(all.poll(cx).is_pending());
+  // Every child goes on the ready list (a stack: the thrower, set last, is polled first).
+  for (std::size_t i = evs.size(); i-- > 0;) evs[i].set();
+  EXPECT_THROW((void)all.poll(cx), throw_when_set::boom);
+  EXPECT_EQ(log.live(), 0) << "children were left behind after the exception";
+}
+
+} // namespace

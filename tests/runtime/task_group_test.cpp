@@ -14,6 +14,7 @@
 
 #include "support/runtime_support.hpp"
 #include "weft/runtime.hpp"
+#include "weft/time.hpp"
 
 namespace {
 
@@ -160,6 +161,33 @@ TEST(TaskGroupTest, SpawningAfterJoinAllWasMadeKeepsTheJoinValid) {
         std::_Exit(joined == 1 || joined == 101 ? 0 : 1);
       },
       ::testing::ExitedWithCode(0), "");
+}
+
+} // namespace
+
+namespace {
+
+weft::task<int> fail_after(std::chrono::milliseconds d, const char* what) {
+  co_await weft::time::sleep(d);
+  throw std::runtime_error(what);
+}
+
+// Regression: join_all documented "the first exception in order" but rethrew whichever task
+// failed first in time.
+TEST(TaskGroupTest, JoinAllRethrowsTheFirstFailureInSpawnOrder) {
+  auto rt = weft::runtime::builder().workers(2).build();
+  const std::string what = rt.block_on(rt.spawn([]() -> weft::task<std::string> {
+    weft::task_group<int> g;
+    g.spawn(fail_after(std::chrono::milliseconds(30), "first spawned"));
+    g.spawn(fail_after(std::chrono::milliseconds(0), "failed first"));
+    try {
+      (void)co_await g.join_all();
+    } catch (const std::runtime_error& e) {
+      co_return e.what();
+    }
+    co_return "no exception";
+  }()));
+  EXPECT_EQ(what, "first spawned");
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "support/manual_executor.hpp"
+#include "support/runtime_support.hpp"
 #include "weft/core.hpp"
 #include "weft/task.hpp"
 
@@ -137,6 +138,42 @@ TEST(BlockOnTest, StaleWakesFromAnEarlierCallAreHarmless) {
   EXPECT_EQ(weft::block_on_current_thread(wait), 7);
   setter.join();
   EXPECT_GE(ev.polls(), 2);
+}
+
+} // namespace
+
+namespace {
+
+// Regression: nested block_on_current_thread calls shared the thread's one parker, so the
+// inner call could consume the wake meant for the outer one, which then slept forever.
+TEST(BlockOnTest, ANestedBlockOnDoesNotSwallowTheOuterWake) {
+  weft::test::watchdog dog(std::chrono::seconds(20), "nested block_on_current_thread");
+  std::thread outer_waker;
+  std::thread inner_waker;
+  manual_event inner_done;
+  bool started = false;
+  bool woken_once = false;
+  const int r = weft::block_on_current_thread(weft::poll_fn([&](context& cx) -> weft::poll<int> {
+    if (!started) {
+      started = true;
+      outer_waker = std::thread([w = cx.waker()] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        w.wake_by_ref();  // arrives while the inner block_on is parked
+      });
+      inner_waker = std::thread([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        inner_done.set();
+      });
+      weft::block_on_current_thread(inner_done.wait());
+      return weft::pending;  // the outer wake already came: the outer park must not sleep
+    }
+    woken_once = true;
+    return weft::ready(7);
+  }));
+  outer_waker.join();
+  inner_waker.join();
+  EXPECT_EQ(r, 7);
+  EXPECT_TRUE(woken_once);
 }
 
 } // namespace

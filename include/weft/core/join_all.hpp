@@ -133,7 +133,7 @@ public:
   join_all_future(join_all_future&& o) noexcept
       : children_(std::move(o.children_)), outputs_(std::move(o.outputs_)),
         shared_(std::exchange(o.shared_, nullptr)), remaining_(o.remaining_),
-        started_(o.started_) {}
+        started_(o.started_), failed_(o.failed_) {}
   join_all_future& operator=(join_all_future&&) = delete;
   ~join_all_future() {
     children_.clear();  // children first: their leaves may hold clones of our wakers
@@ -150,20 +150,29 @@ public:
   }
 
   ::weft::poll<output> poll(context& cx) {
-    if (!started_) {
-      started_ = true;
-      shared_ = new detail::join_all_shared(children_.size());
-      set_parent(cx);
-      for (std::size_t i = 0; i < children_.size(); ++i) poll_child(i);
-    } else {
-      set_parent(cx);
-      // acquire: pairs with the wakers' release pushes, making each node's link visible.
-      auto* n = shared_->ready_head.exchange(nullptr, detail::memory_order_acquire);
-      while (n != nullptr) {
-        auto* next = n->next;
-        poll_child(n->index);
-        n = next;
+    WEFT_ASSERT(!failed_, "join_all polled again after a child threw");
+    try {
+      if (!started_) {
+        started_ = true;
+        shared_ = new detail::join_all_shared(children_.size());
+        set_parent(cx);
+        for (std::size_t i = 0; i < children_.size(); ++i) poll_child(i);
+      } else {
+        set_parent(cx);
+        // acquire: pairs with the wakers' release pushes, making each node's link visible.
+        auto* n = shared_->ready_head.exchange(nullptr, detail::memory_order_acquire);
+        while (n != nullptr) {
+          auto* next = n->next;
+          poll_child(n->index);
+          n = next;
+        }
       }
+    } catch (...) {
+      // A child's exception ends the join_all: the other children are cancelled now, not
+      // left half-polled (some taken off the ready list, never to be polled again).
+      failed_ = true;
+      for (auto& c : children_) c.reset();
+      throw;
     }
     if (remaining_ != 0) return pending;
     if constexpr (std::is_void_v<T>) {
@@ -202,10 +211,13 @@ private:
   detail::join_all_shared* shared_ = nullptr;
   std::size_t remaining_;
   bool started_ = false;
+  bool failed_ = false;
 };
 
 /// Runs every future of `range` concurrently; completes with their outputs in order.
 ///
+/// Errors: an exception thrown by a child's poll propagates from the join_all's poll, after
+/// every other child was destroyed (cancelled); the join_all is then finished.
 /// Cancellation: dropping the join_all drops every child still running.
 template <std::ranges::input_range R>
   requires future<std::ranges::range_value_t<R>>

@@ -3,6 +3,7 @@
 // aborted.
 #pragma once
 
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -33,8 +34,8 @@ public:
   }
 
   /// A future completing with every task's output (spawn order) once all finished; the
-  /// group is empty afterwards. Errors: the first task exception (in order) is rethrown;
-  /// an aborted task throws cancelled_error.
+  /// group is empty afterwards. Errors: once all finished, the exception of the first task in
+  /// spawn order that failed is rethrown (an aborted task counts as cancelled_error).
   auto join_all() {
     std::vector<ref_future> refs;
     refs.reserve(handles_.size());
@@ -52,19 +53,32 @@ public:
 
 private:
   // By index, not pointer: spawning into the group after join_all() was made may move the
-  // handles.
+  // handles. Each child yields the task's outcome, never throws: the outcomes are looked at in
+  // spawn order once all tasks finished.
   struct ref_future {
     task_group* g;
     std::size_t i;
-    ::weft::poll<T> poll(context& cx) { return g->handles_[i].poll(cx); }
+    ::weft::poll<join_result<T>> poll(context& cx) { return g->handles_[i].poll_outcome(cx); }
   };
+  using outcomes_t = std::vector<join_result<T>>;
+  using output_t = std::conditional_t<std::is_void_v<T>, void, std::vector<T>>;
   struct finish_future {
     task_group* g;
     join_all_future<ref_future> inner;
-    auto poll(context& cx) -> decltype(inner.poll(cx)) {
+    ::weft::poll<output_t> poll(context& cx) {
       auto p = inner.poll(cx);
-      if (p.is_ready()) g->handles_.clear();
-      return p;
+      if (p.is_pending()) return pending;
+      g->handles_.clear();
+      outcomes_t outcomes = p.take();
+      if constexpr (std::is_void_v<T>) {
+        for (auto& o : outcomes) std::move(o).value();  // the first failure, in order
+        return ready();
+      } else {
+        std::vector<T> values;
+        values.reserve(outcomes.size());
+        for (auto& o : outcomes) values.push_back(std::move(o).value());
+        return ::weft::poll<output_t>(std::in_place, std::move(values));
+      }
     }
   };
 

@@ -11,7 +11,9 @@
 // (no lost wake-up), because the exchange and the CAS are RMWs on the one word.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "weft/core/waker.hpp"
 #include "weft/detail/atomic.hpp"
@@ -59,17 +61,22 @@ public:
     return waker(this, &vtable);
   }
 
-  /// The calling thread's parker (created on first use).
-  static thread_parker& current() {
+  /// The calling thread's parker for nesting level `depth` (created on first use): a
+  /// block_on nested inside another one's poll parks on a parker of its own, so it cannot
+  /// consume a wake meant for the outer one.
+  static thread_parker& for_depth(std::size_t depth) {
     struct holder {
-      thread_parker* p = create();
+      std::vector<thread_parker*> parkers;
       holder() = default;
       holder(const holder&) = delete;
       holder& operator=(const holder&) = delete;
-      ~holder() { p->release(); }
+      ~holder() {
+        for (thread_parker* p : parkers) p->release();
+      }
     };
     thread_local holder h;
-    return *h.p;
+    while (h.parkers.size() <= depth) h.parkers.push_back(create());
+    return *h.parkers[depth];
   }
 
 private:
