@@ -47,8 +47,7 @@ std::span<const std::byte> bytes_of(const char* s) {
 /// A runtime whose rings all book into `ledger`.
 weft::runtime make_runtime(const std::shared_ptr<io_ledger>& ledger, bool current_thread,
                            std::size_t workers = 2) {
-  weft::io::driver_options o;
-  o.make_ring = weft::test::ledger_ring_maker(ledger);
+  weft::io::ring_maker o = weft::test::ledger_ring_maker(ledger);
   auto b = weft::runtime::builder();
   if (current_thread) {
     b.current_thread();

@@ -37,7 +37,7 @@ using read_future = decltype(weft::io::read(0, std::span<std::byte>()));
 // ---- waking a parked worker ---------------------------------------------------------------
 
 TEST(IoWakeTest, ParkedDriverWakesOnUnparkFromAForeignThread) {
-  weft::io::uring_driver d(weft::io::driver_options{});
+  weft::io::uring_driver d(weft::driver_config{});
   for (int i = 0; i < 20; ++i) {
     std::atomic<bool> sent{false};
     std::thread t([&] {
@@ -241,8 +241,7 @@ TEST(IoMigrationTest, TasksStolenWithReadsInFlightCompleteCorrectly) {
   const long tasks = weft::test::scaled(2'000, 1'000, 300);
   weft::test::watchdog dog(60s, "migration");
   auto ledger = std::make_shared<weft::test::io_ledger>();
-  weft::io::driver_options o;
-  o.make_ring = weft::test::ledger_ring_maker(ledger);
+  weft::io::ring_maker o = weft::test::ledger_ring_maker(ledger);
   std::atomic<long> migrated{0};
   std::atomic<long> ok{0};
   {
@@ -294,8 +293,7 @@ TEST(IoMigrationTest, StolenTasksTimingOutOnReadsCancelOnTheIssuingRing) {
   const long tasks = weft::test::scaled(4'000, 2'000, 500);
   weft::test::watchdog dog(60s, "stolen timeouts (cross-worker cancel)");
   auto ledger = std::make_shared<weft::test::io_ledger>();
-  weft::io::driver_options o;
-  o.make_ring = weft::test::ledger_ring_maker(ledger);
+  weft::io::ring_maker o = weft::test::ledger_ring_maker(ledger);
   std::atomic<long> timed_out{0};
   {
     test_pipe p;
@@ -338,8 +336,7 @@ TEST(IoShutdownTest, DroppingTheRuntimeWithOpsAndTimersInFlightIsPrompt) {
     auto ledger = std::make_shared<weft::test::io_ledger>();
     {
       test_pipe p;
-      weft::io::driver_options o;
-      o.make_ring = weft::test::ledger_ring_maker(ledger);
+      weft::io::ring_maker o = weft::test::ledger_ring_maker(ledger);
       auto rt = weft::runtime::builder().workers(2).driver(weft::io::uring_driver_factory(o)).build();
       // Half blocked on pipe reads, half on sleeps; spawned from a worker and from outside.
       rt.block_on(rt.spawn([](int fd, long n) -> weft::task<void> {

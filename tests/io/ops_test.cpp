@@ -7,9 +7,9 @@
 
 #include <weft/io/op_future.hpp>
 
-#include <weft/io/op.hpp>
+#include <weft/io/op_state.hpp>
 
-#include <weft/io/driver.hpp>
+#include <weft/io/uring_driver.hpp>
 
 #include <weft/io.hpp>
 

@@ -18,6 +18,7 @@
 #include "support/io_ledger_ring.hpp"
 #include "support/io_support.hpp"
 #include "support/runtime_support.hpp"
+#include "weft/testing/fault_ring.hpp"
 #include "weft/weft.hpp"
 
 namespace {
@@ -87,11 +88,12 @@ TEST_P(IoTinyRingTest, TenThousandConcurrentOpsAllComplete) {
   {
     std::vector<std::unique_ptr<test_pipe>> pipes;
     for (int i = 0; i < 64; ++i) pipes.push_back(std::make_unique<test_pipe>());
-    weft::io::driver_options o;
-    o.sq_entries = size.sq;
-    o.cq_entries = size.cq;
-    o.make_ring = weft::test::ledger_ring_maker(ledger);
-    auto rt = weft::runtime::builder().workers(2).driver(weft::io::uring_driver_factory(o)).build();
+    weft::io::ring_maker o = weft::test::ledger_ring_maker(ledger);
+    auto rt = weft::runtime::builder()
+                  .workers(2)
+                  .ring_entries(size.sq, size.cq)
+                  .driver(weft::io::uring_driver_factory(o))
+                  .build();
     const auto start = std::chrono::steady_clock::now();
     rt.block_on([&]() -> weft::task<void> {
       std::vector<weft::join_handle<void>> hs;
@@ -135,11 +137,12 @@ TEST(IoTinyRingTest, CancelsAreNotLostWhenTheSubmissionQueueIsFull) {
   std::atomic<long> timed_out{0};
   {
     test_pipe p;
-    weft::io::driver_options o;
-    o.sq_entries = 1;
-    o.cq_entries = 2;
-    o.make_ring = weft::test::ledger_ring_maker(ledger);
-    auto rt = weft::runtime::builder().workers(2).driver(weft::io::uring_driver_factory(o)).build();
+    weft::io::ring_maker o = weft::test::ledger_ring_maker(ledger);
+    auto rt = weft::runtime::builder()
+                  .workers(2)
+                  .ring_entries(1, 2)
+                  .driver(weft::io::uring_driver_factory(o))
+                  .build();
     rt.block_on([&]() -> weft::task<void> {
       std::vector<weft::join_handle<void>> hs;
       for (long i = 0; i < tasks; ++i) {
@@ -164,14 +167,13 @@ TEST(IoFaultRingTest, ReadExactAndWriteAllStayByteExactUnderInjectedFaults) {
   const std::uint64_t seed = test_seed("IoFaultRingTest.ReadExactAndWriteAll");
   std::mt19937_64 rng(seed);
   weft::test::watchdog dog(60s, "fault ring byte stream");
-  weft::io::fault_plan plan;
+  weft::testing::fault_plan plan;
   plan.seed = seed;
   plan.enter_error_rate = 0.05;
   plan.short_rate = 0.3;
   plan.error_rate = 0.1;
-  auto stats = std::make_shared<weft::io::fault_stats>();
-  weft::io::driver_options o;
-  o.make_ring = weft::io::faulty_ring_maker(plan, stats);
+  auto stats = std::make_shared<weft::testing::fault_stats>();
+  weft::io::ring_maker o = weft::testing::faulty_ring_maker(plan, stats);
   auto rt = weft::runtime::builder().workers(2).driver(weft::io::uring_driver_factory(o)).build();
 
   const std::size_t size = (1u << 20) + rng() % (3u << 20);  // 1..4 MiB
@@ -232,13 +234,12 @@ TEST(IoFaultRingTest, CancelledOpIsNotResubmittedAfterARetryableError) {
   // dropping holder waits for its completion (the read borrows the buffer) — forever.
   const std::uint64_t seed = test_seed("IoFaultRingTest.CancelledOpIsNotResubmitted");
   weft::test::watchdog dog(30s, "cancelled op resubmitted after a retryable error");
-  weft::io::fault_plan plan;
+  weft::testing::fault_plan plan;
   plan.seed = seed;
   plan.error_rate = 0.5;
   plan.errors = {EAGAIN, EINTR};
-  auto stats = std::make_shared<weft::io::fault_stats>();
-  weft::io::driver_options o;
-  o.make_ring = weft::io::faulty_ring_maker(plan, stats);
+  auto stats = std::make_shared<weft::testing::fault_stats>();
+  weft::io::ring_maker o = weft::testing::faulty_ring_maker(plan, stats);
   auto rt = weft::runtime::builder().current_thread().driver(weft::io::uring_driver_factory(o)).build();
   test_pipe p;
   rt.block_on([&]() -> weft::task<void> {
@@ -256,20 +257,19 @@ TEST(IoFaultRingTest, DropsAtRandomMomentsUnderFaultsKeepTheLedger) {
   const std::uint64_t seed = test_seed("IoFaultRingTest.DropsAtRandomMoments");
   weft::test::watchdog dog(60s, "drops under faults");
   const long tasks = weft::test::scaled(2'000, 1'000, 300);
-  weft::io::fault_plan plan;
+  weft::testing::fault_plan plan;
   plan.seed = seed;
   plan.enter_error_rate = 0.05;
   plan.short_rate = 0.3;
   plan.error_rate = 0.2;
-  auto stats = std::make_shared<weft::io::fault_stats>();
+  auto stats = std::make_shared<weft::testing::fault_stats>();
   auto ledger = std::make_shared<io_ledger>();
-  weft::io::driver_options o;
-  o.make_ring = [plan, stats, ledger, n = std::make_shared<std::atomic<std::uint64_t>>(0)](
+  weft::io::ring_maker o = [plan, stats, ledger, n = std::make_shared<std::atomic<std::uint64_t>>(0)](
                     unsigned sq, unsigned cq) -> std::unique_ptr<weft::io::ring> {
-    weft::io::fault_plan pl = plan;
+    weft::testing::fault_plan pl = plan;
     pl.seed = plan.seed + n->fetch_add(1);
     return std::make_unique<weft::test::ledger_ring>(
-        std::make_unique<weft::io::fault_ring>(std::make_unique<weft::io::uring_ring>(sq, cq), pl,
+        std::make_unique<weft::testing::fault_ring>(std::make_unique<weft::io::uring_ring>(sq, cq), pl,
                                                stats),
         ledger);
   };

@@ -4,7 +4,7 @@
 // no completion arrives for an op that is not outstanding. It also tallies results per
 // opcode (bytes read, -ECANCELED, ...), which tells a test what happened to an op that was
 // dropped before anyone looked at its result.
-// Not here: fault injection (weft/io/fault_ring.hpp; a ledger_ring can wrap a fault_ring).
+// Not here: fault injection (weft/testing/fault_ring.hpp; a ledger_ring can wrap a fault_ring).
 //
 // Protocol: a ring is used by its owner thread only, but one ledger is shared by the rings
 // of every worker and read by the test thread, so the ledger is mutex-guarded.
@@ -154,7 +154,7 @@ private:
   std::vector<io_uring_sqe*> fresh_;
 };
 
-/// A driver_options::make_ring that books every ring's traffic in `ledger`.
+/// An io::ring_maker that books every ring's traffic in `ledger`.
 inline auto ledger_ring_maker(std::shared_ptr<io_ledger> ledger) {
   return [ledger](unsigned sq, unsigned cq) -> std::unique_ptr<weft::io::ring> {
     return std::make_unique<ledger_ring>(std::make_unique<weft::io::uring_ring>(sq, cq), ledger);

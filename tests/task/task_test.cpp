@@ -7,7 +7,7 @@
 
 #include <weft/config.hpp>
 
-#include <weft/task/parker.hpp>
+#include <weft/task/thread_parker.hpp>
 
 #include <weft/task/block_on.hpp>
 

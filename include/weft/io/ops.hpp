@@ -18,7 +18,7 @@ namespace weft::io {
 /// the reactor). Cancel-safe.
 inline auto nop() {
   return make_op([](io_uring_sqe* sqe, detail::op_state&) { io_uring_prep_nop(sqe); },
-                 detail::to_void, op_traits{false, true, detail::op_resource::none});
+                 detail::to_void, op_traits{});
 }
 
 /// Reads up to `buf.size()` bytes from `fd` (at `offset`, or the file position when -1).
@@ -33,7 +33,7 @@ inline auto read(int fd, std::span<std::byte> buf, std::int64_t offset = -1) {
         io_uring_prep_read(sqe, fd, buf.data(), static_cast<unsigned>(buf.size()),
                            static_cast<std::uint64_t>(offset));
       },
-      detail::to_size, op_traits{true, true, detail::op_resource::none});
+      detail::to_size, op_traits{.borrows_memory = true});
 }
 
 /// Writes up to `buf.size()` bytes to `fd` (at `offset`, or the file position when -1).
@@ -46,13 +46,13 @@ inline auto write(int fd, std::span<const std::byte> buf, std::int64_t offset = 
         io_uring_prep_write(sqe, fd, buf.data(), static_cast<unsigned>(buf.size()),
                             static_cast<std::uint64_t>(offset));
       },
-      detail::to_size, op_traits{true, true, detail::op_resource::none});
+      detail::to_size, op_traits{.borrows_memory = true});
 }
 
 /// Closes `fd` through the ring. Not retried (a close is never repeated).
 inline auto close(int fd) {
   return make_op([fd](io_uring_sqe* sqe, detail::op_state&) { io_uring_prep_close(sqe, fd); },
-                 detail::to_void, op_traits{false, false, detail::op_resource::none});
+                 detail::to_void, op_traits{.retryable = false});
 }
 
 /// An IORING_OP_TIMEOUT that completes after `d` (the kernel's timer, not the wheel).
@@ -64,11 +64,8 @@ inline auto kernel_timeout(std::chrono::nanoseconds d) {
         op.payload.ts.tv_nsec = d.count() % 1'000'000'000;
         io_uring_prep_timeout(sqe, &op.payload.ts, 0, 0);
       },
-      [](std::int32_t res) -> result<void> {
-        if (res == -ETIME || res >= 0) return {};
-        return make_error(-res);
-      },
-      op_traits{false, false, detail::op_resource::none});
+      detail::to_timeout,
+      op_traits{.retryable = false});
 }
 
 /// The error read_exact reports when the stream ends before the buffer is full

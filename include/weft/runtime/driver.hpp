@@ -17,6 +17,8 @@
 
 #include "weft/detail/atomic.hpp"
 #include "weft/detail/futex.hpp"
+#include "weft/detail/park_state.hpp"
+#include "weft/runtime/detail/context.hpp"
 
 namespace weft {
 
@@ -68,51 +70,41 @@ struct driver_config {
 /// Builds the driver for one worker or block_on thread.
 using driver_factory = std::function<std::unique_ptr<driver>(const driver_config&)>;
 
+/// The driver serving the calling thread's leaf futures (a worker's, or the one lent to a
+/// block_on), or null outside a runtime. Layers that add driver types downcast it.
+inline driver* current_driver() noexcept { return detail::current_driver(); }
+
 namespace detail {
 
-/// The driver without I/O: a futex parker with timeouts.
-///
-/// Protocol: state_ is empty, parked or notified, as in task/parker.hpp.
+/// The driver without I/O: a futex parker with timeouts (see weft/detail/park_state.hpp).
 class park_driver final : public driver {
 public:
   void park(std::optional<std::chrono::nanoseconds> timeout) override {
-    std::uint32_t expected = notified;
-    // acquire: consuming a notification makes the unparker's writes visible.
-    if (state_.compare_exchange_strong(expected, empty, memory_order_acquire)) return;
+    if (state_.consume()) return;
     if (timeout && timeout->count() <= 0) return;
-    expected = empty;
-    if (!state_.compare_exchange_strong(expected, parked, memory_order_acquire)) {
-      state_.store(empty, memory_order_relaxed);  // it was notified in between: consume
-      return;
-    }
+    if (!state_.begin_park()) return;
     // A plain time_point and a flag, not an optional<time_point>: g++ 12 at -O1 (the
     // sanitizer presets) warns that the optional's value may be used uninitialized.
     const bool timed = timeout.has_value();
     const auto deadline =
         std::chrono::steady_clock::now() + (timed ? *timeout : std::chrono::nanoseconds::zero());
-    for (;;) {
+    while (state_.load() == park_state::parked) {
       std::optional<std::chrono::nanoseconds> left;
       if (timed) {
         left = deadline - std::chrono::steady_clock::now();
         if (left->count() <= 0) break;
       }
-      futex_wait(state_, parked, left);
-      if (state_.load(memory_order_acquire) == notified) break;
+      futex_wait(state_.word(), park_state::parked, left);
     }
-    // acquire: as above. Either notified (consume it) or timed out (back to empty).
-    state_.exchange(empty, memory_order_acquire);
+    state_.end_park();  // notified (consumed) or timed out: EMPTY again
   }
 
   void unpark() noexcept override {
-    // release: publishes the unparker's writes to the parked thread.
-    if (state_.exchange(notified, memory_order_release) == parked) futex_wake(state_);
+    if (state_.notify()) futex_wake(state_.word());
   }
 
 private:
-  static constexpr std::uint32_t empty = 0;
-  static constexpr std::uint32_t parked = 1;
-  static constexpr std::uint32_t notified = 2;
-  atomic<std::uint32_t> state_{empty};
+  park_state state_;
 };
 
 /// The factory used when the builder names none: set by weft/io/ when the reactor is

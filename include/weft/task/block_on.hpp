@@ -9,7 +9,7 @@
 
 #include "weft/core/coop.hpp"
 #include "weft/core/future.hpp"
-#include "weft/task/parker.hpp"
+#include "weft/task/thread_parker.hpp"
 
 namespace weft {
 

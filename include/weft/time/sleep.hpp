@@ -14,7 +14,7 @@
 
 #include "weft/core/coop.hpp"
 #include "weft/core/future.hpp"
-#include "weft/io/driver.hpp"
+#include "weft/io/uring_driver.hpp"
 #include "weft/io/detail/clock.hpp"
 #include "weft/io/detail/timer_node.hpp"
 

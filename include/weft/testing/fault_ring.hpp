@@ -1,4 +1,4 @@
-// weft/io/fault_ring.hpp: fault_ring, a ring that wraps a real one and injects the faults a
+// weft/testing/fault_ring.hpp: fault_ring, a ring that wraps a real one and injects the faults a
 // reactor must survive: failed io_uring_enter calls (EINTR, EAGAIN, EBUSY), short reads and
 // writes, and operations that fail with EAGAIN, EINTR, ECANCELED or ENOBUFS. For tests.
 //
@@ -18,7 +18,7 @@
 #include "weft/detail/atomic.hpp"
 #include "weft/io/ring.hpp"
 
-namespace weft::io {
+namespace weft::testing {
 
 /// What to inject, as probabilities per submission / per SQE.
 struct fault_plan {
@@ -36,9 +36,9 @@ struct fault_stats {
   weft::detail::atomic<std::uint64_t> errors_injected{0};
 };
 
-class fault_ring final : public ring {
+class fault_ring final : public io::ring {
 public:
-  fault_ring(std::unique_ptr<ring> inner, fault_plan plan,
+  fault_ring(std::unique_ptr<io::ring> inner, fault_plan plan,
              std::shared_ptr<fault_stats> stats = std::make_shared<fault_stats>())
       : inner_(std::move(inner)), plan_(std::move(plan)), stats_(std::move(stats)),
         rng_(plan_.seed * 0x9e3779b97f4a7c15ull + 1) {}
@@ -60,7 +60,7 @@ public:
     return inner_->submit(wait_nr, timeout);
   }
 
-  unsigned reap(completion* out, unsigned max) noexcept override {
+  unsigned reap(io::completion* out, unsigned max) noexcept override {
     const unsigned n = inner_->reap(out, max);
     if (rewrite_.empty()) return n;
     for (unsigned i = 0; i < n; ++i) {
@@ -74,7 +74,7 @@ public:
 
   [[nodiscard]] unsigned pending() const noexcept override { return inner_->pending(); }
   [[nodiscard]] int fd() const noexcept override { return inner_->fd(); }
-  [[nodiscard]] const ring_features& features() const noexcept override {
+  [[nodiscard]] const io::ring_features& features() const noexcept override {
     return inner_->features();
   }
   [[nodiscard]] const std::shared_ptr<fault_stats>& stats() const noexcept { return stats_; }
@@ -131,7 +131,7 @@ private:
     return static_cast<double>(next() >> 11) * 0x1.0p-53 < p;
   }
 
-  std::unique_ptr<ring> inner_;
+  std::unique_ptr<io::ring> inner_;
   fault_plan plan_;
   std::shared_ptr<fault_stats> stats_;
   std::uint64_t rng_;
@@ -139,16 +139,16 @@ private:
   std::unordered_map<std::uint64_t, int> rewrite_;
 };
 
-/// A driver_options::make_ring that wraps the real ring in a fault_ring with `plan`.
+/// An io::ring_maker that wraps the real io::ring in a fault_ring with `plan`.
 /// Ring n (in creation order) uses seed `plan.seed + n`, so a run replays from its seed.
 inline auto faulty_ring_maker(fault_plan plan, std::shared_ptr<fault_stats> stats) {
   auto counter = std::make_shared<weft::detail::atomic<std::uint64_t>>(0);
-  return [plan, stats, counter](unsigned sq, unsigned cq) -> std::unique_ptr<ring> {
+  return [plan, stats, counter](unsigned sq, unsigned cq) -> std::unique_ptr<io::ring> {
     fault_plan p = plan;
     // relaxed: only uniqueness matters.
     p.seed = plan.seed + counter->fetch_add(1, weft::detail::memory_order_relaxed);
-    return std::make_unique<fault_ring>(std::make_unique<uring_ring>(sq, cq), p, stats);
+    return std::make_unique<fault_ring>(std::make_unique<io::uring_ring>(sq, cq), p, stats);
   };
 }
 
-} // namespace weft::io
+} // namespace weft::testing

@@ -1,4 +1,4 @@
-// weft/io/op.hpp: op_state, the bookkeeping of one io_uring operation, shared by the leaf
+// weft/io/op_state.hpp: op_state, the bookkeeping of one io_uring operation, shared by the leaf
 // future that started it and the driver of the ring it was submitted to.
 //
 // Protocol
@@ -10,8 +10,9 @@
 //     read-only after (sqe_copy is re-used by the owner for retries);
 //   sqe, flush_gen — owner only;
 //   lock guards: phase, res, cqe_flags, holder_gone, cancel_requested, waker;
-//   refs: one for the holder, one for the kernel (from submission to the final CQE), one per
-//     posted remote request; the last release frees the op.
+//   refs: one for the holder, one for the kernel (from submission to the final CQE), one for
+//     a posted cancel request (cancel_req) and one per cancel SQE in flight; the last release
+//     frees the op.
 //   done — set (release) when the final CQE was processed and holder_gone; a cross-thread
 //     holder waiting for the kernel to let go of borrowed memory futex-waits on it.
 // Invariants:
@@ -25,7 +26,6 @@
 
 #include <cstdint>
 #include <cstring>
-#include <optional>
 
 #include <liburing.h>
 #include <unistd.h>
@@ -34,6 +34,7 @@
 #include "weft/detail/atomic.hpp"
 #include "weft/detail/frame_allocator.hpp"
 #include "weft/detail/spin_lock.hpp"
+#include "weft/io/detail/mailbox.hpp"
 
 namespace weft::io {
 
@@ -46,14 +47,6 @@ using weft::detail::memory_order_acq_rel;
 using weft::detail::memory_order_acquire;
 using weft::detail::memory_order_relaxed;
 using weft::detail::memory_order_release;
-
-/// A request posted to a driver from another thread (see uring_driver::post_remote).
-struct remote_request {
-  enum class kind : std::uint8_t { cancel_op };
-  remote_request* next = nullptr;
-  kind what = kind::cancel_op;
-  void* target = nullptr;
-};
 
 /// What an orphaned successful result holds that must be released.
 enum class op_resource : std::uint8_t { none, fd };
@@ -80,11 +73,11 @@ struct op_state {
   op_resource resource = op_resource::none;
   std::int32_t res = 0;
   std::uint32_t cqe_flags = 0;
-  std::optional<waker> waker_;
+  waker waker_{nullptr, nullptr};  // null: nobody to wake
 
   atomic<int> refs{2};  // holder + kernel
   atomic<std::uint32_t> done{0};
-  remote_request cancel_req;
+  cancel_request cancel_req;  // posted to the owner by a holder dropping on another thread
 
   // A copy of the prepared SQE, for retries of EAGAIN/EINTR-style results. Raw bytes: the
   // SQE type ends in a flexible array, which cannot be a member.

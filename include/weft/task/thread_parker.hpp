@@ -1,14 +1,11 @@
-// weft/task/parker.hpp: thread_parker, the sleep/wake primitive behind block_on: a thread
-// parks until another thread (or a waker) unparks it. Reference-counted, so wakers that
-// outlive the block_on call stay harmless.
+// weft/task/thread_parker.hpp: thread_parker, the sleep/wake primitive behind
+// block_on_current_thread: a thread parks until another thread (or a waker) unparks it.
+// Reference-counted, so wakers that outlive the block_on call stay harmless.
 //
-// Protocol: state_ is EMPTY, PARKED or NOTIFIED.
-// - unpark: exchange(NOTIFIED); if the old state was PARKED, futex-wake the sleeper.
-// - park: NOTIFIED→EMPTY consumes a pending unpark and returns at once; otherwise
-//   EMPTY→PARKED and sleep (futex wait on PARKED) until the state leaves PARKED, then
-//   consume the notification. Spurious futex returns loop.
-// Invariant: an unpark that happens-before a park makes that park return without sleeping
-// (no lost wake-up), because the exchange and the CAS are RMWs on the one word.
+// Protocol: the park word is a park_state (weft/detail/park_state.hpp): unpark notifies and
+// futex-wakes the sleeper if it was parked; park consumes a pending notification or sleeps
+// (futex wait while PARKED; spurious returns loop). `refs_`: one per waker and one for the
+// thread's holder; the last release deletes the parker.
 #pragma once
 
 #include <cstddef>
@@ -17,6 +14,8 @@
 
 #include "weft/core/waker.hpp"
 #include "weft/detail/atomic.hpp"
+#include "weft/detail/futex.hpp"
+#include "weft/detail/park_state.hpp"
 
 namespace weft::detail {
 
@@ -25,25 +24,14 @@ public:
   static thread_parker* create() { return new thread_parker(); }
 
   void park() noexcept {
-    // acquire: a consumed notification makes the unparker's prior writes visible.
-    std::uint32_t expected = notified;
-    if (state_.compare_exchange_strong(expected, empty, memory_order_acquire)) return;
-    expected = empty;
-    if (!state_.compare_exchange_strong(expected, parked, memory_order_acquire)) {
-      // Only an unpark can have changed EMPTY in between: consume it.
-      state_.store(empty, memory_order_relaxed);
-      return;
-    }
-    for (;;) {
-      state_.wait(parked, memory_order_acquire);
-      expected = notified;
-      if (state_.compare_exchange_strong(expected, empty, memory_order_acquire)) return;
-    }
+    if (state_.consume()) return;
+    if (!state_.begin_park()) return;
+    while (state_.load() == park_state::parked) futex_wait(state_.word(), park_state::parked);
+    state_.end_park();
   }
 
   void unpark() noexcept {
-    // release: publishes the waker's writes (the event) to the parked thread's acquire.
-    if (state_.exchange(notified, memory_order_release) == parked) state_.notify_one();
+    if (state_.notify()) futex_wake(state_.word());
   }
 
   void add_ref() noexcept {
@@ -80,10 +68,6 @@ public:
   }
 
 private:
-  static constexpr std::uint32_t empty = 0;
-  static constexpr std::uint32_t parked = 1;
-  static constexpr std::uint32_t notified = 2;
-
   thread_parker() = default;
 
   static thread_parker* self(const void* d) {
@@ -101,7 +85,7 @@ private:
   static void drop(const void* d) { self(d)->release(); }
   static constexpr waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
 
-  atomic<std::uint32_t> state_{empty};
+  park_state state_;
   atomic<long> refs_{1};
 };
 
