@@ -18,7 +18,8 @@ namespace {
 
 auto ring_fd_future() {
   return weft::poll_fn([](weft::context&) -> weft::poll<int> {
-    return weft::ready(weft::io::uring_driver::current()->ring_fd());
+    const auto* d = weft::io::uring_driver::current();
+    return weft::ready(d != nullptr ? d->ring_fd() : -1);
   });
 }
 
@@ -35,7 +36,8 @@ TEST(BlockOnDriverTest, AThreadKeepsItsRingBetweenBlockOnCalls) {
 TEST(BlockOnDriverTest, ANestedBlockOnGetsADriverOfItsOwn) {
   auto rt = weft::runtime::builder().workers(1).build();
   const auto fds = rt.block_on(weft::poll_fn([&](weft::context&) -> weft::poll<std::pair<int, int>> {
-    const int outer = weft::io::uring_driver::current()->ring_fd();
+    const auto* d = weft::io::uring_driver::current();
+    const int outer = d != nullptr ? d->ring_fd() : -1;
     const int inner = rt.block_on(ring_fd_future());
     return weft::ready(std::pair{outer, inner});
   }));

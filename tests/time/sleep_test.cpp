@@ -181,7 +181,9 @@ TEST(SleepTest, DroppingASleepOwnedByABusyWorkerDoesNotWait) {
   auto rt = weft::runtime::builder().workers(2).enable_stealing(false).build();
   std::atomic<weft::time::sleep_future*> passed{nullptr};
   std::atomic<bool> dropped{false};
-  auto owner = rt.handle().spawn_on(0, [&]() -> weft::task<void> {
+  // Named closures: a coroutine lambda's captures live in the closure, which must outlive
+  // the task.
+  auto owner_body = [&]() -> weft::task<void> {
     auto s = std::make_unique<weft::time::sleep_future>(weft::time::sleep(1h));
     co_await weft::poll_fn([&](weft::context& cx) -> weft::poll<void> {
       EXPECT_TRUE(s->poll(cx).is_pending());  // linked into worker 0's wheel
@@ -189,12 +191,14 @@ TEST(SleepTest, DroppingASleepOwnedByABusyWorkerDoesNotWait) {
     });
     passed.store(s.release());
     while (!dropped.load()) weft::detail::spin_pause();  // busy: serves nothing meanwhile
-  }());
-  auto dropper = rt.handle().spawn_on(1, [&]() -> weft::task<void> {
+  };
+  auto dropper_body = [&]() -> weft::task<void> {
     while (passed.load() == nullptr) co_await weft::yield_now();
     delete passed.load();  // on worker 1
     dropped.store(true);
-  }());
+  };
+  auto owner = rt.handle().spawn_on(0, owner_body());
+  auto dropper = rt.handle().spawn_on(1, dropper_body());
   rt.block_on(std::move(dropper));
   rt.block_on(std::move(owner));
 }
