@@ -9,9 +9,9 @@
 
 #include <weft/runtime/metrics.hpp>
 
-#include <weft/runtime/join_result.hpp>
+#include <weft/task/join_result.hpp>
 
-#include <weft/runtime/join_handle.hpp>
+#include <weft/task/join_handle.hpp>
 
 #include <weft/runtime/driver.hpp>
 

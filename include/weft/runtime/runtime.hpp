@@ -11,7 +11,7 @@
 #include "weft/core/future.hpp"
 #include "weft/runtime/config.hpp"
 #include "weft/runtime/detail/scheduler.hpp"
-#include "weft/runtime/join_handle.hpp"
+#include "weft/task/join_handle.hpp"
 #include "weft/runtime/metrics.hpp"
 
 namespace weft {

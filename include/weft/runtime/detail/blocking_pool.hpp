@@ -28,8 +28,9 @@
 
 #include "weft/core/future.hpp"
 #include "weft/runtime/detail/context.hpp"
-#include "weft/runtime/detail/header.hpp"
-#include "weft/runtime/detail/unhandled.hpp"
+#include "weft/task/scheduler_base.hpp"
+#include "weft/task/task_header.hpp"
+#include "weft/task/unhandled_exception.hpp"
 
 namespace weft::detail {
 

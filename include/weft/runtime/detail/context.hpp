@@ -34,12 +34,6 @@ private:
   thread_context* saved_;
 };
 
-/// True while a completing task wakes its joiner: that wake goes to the back of the run
-/// queue instead of the LIFO slot. The joiner then finds many finished handles per poll
-/// instead of being polled once per finished child, and the LIFO slot stays for message
-/// passing between running tasks.
-inline thread_local constinit bool waking_joiner = false;
-
 /// The driver of the calling thread, or null outside a runtime.
 inline driver* current_driver() noexcept {
   return current_context != nullptr ? current_context->drv : nullptr;

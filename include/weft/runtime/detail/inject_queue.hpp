@@ -13,7 +13,7 @@
 #include <mutex>
 
 #include "weft/detail/atomic.hpp"
-#include "weft/runtime/detail/header.hpp"
+#include "weft/task/task_header.hpp"
 
 namespace weft::detail {
 

@@ -25,7 +25,7 @@
 
 #include "weft/config.hpp"
 #include "weft/detail/atomic.hpp"
-#include "weft/runtime/detail/header.hpp"
+#include "weft/task/task_header.hpp"
 
 namespace weft::detail {
 

@@ -17,7 +17,7 @@
 
 #include "weft/detail/atomic.hpp"
 #include "weft/detail/spin_lock.hpp"
-#include "weft/runtime/detail/header.hpp"
+#include "weft/task/task_header.hpp"
 
 namespace weft::detail {
 
@@ -28,7 +28,7 @@ public:
   /// Links `t` into `shard`. False when closed (shutdown): the spawn is refused.
   bool insert(task_header* t, std::uint32_t shard) noexcept {
     shard_t& s = shards_[shard % shards_.size()];
-    t->owned_shard = static_cast<std::uint32_t>(shard % shards_.size());
+    t->owned_shard = static_cast<std::uint16_t>(shard % shards_.size());
     s.lock.lock();
     if (s.closed) {
       s.lock.unlock();

@@ -56,14 +56,14 @@
 #include "weft/runtime/config.hpp"
 #include "weft/runtime/detail/block_on_drivers.hpp"
 #include "weft/runtime/detail/blocking_pool.hpp"
-#include "weft/runtime/detail/cell.hpp"
+#include "weft/task/spawn_task.hpp"
 #include "weft/runtime/detail/context.hpp"
 #include "weft/runtime/detail/inject_queue.hpp"
 #include "weft/runtime/detail/owned_tasks.hpp"
 #include "weft/runtime/detail/root_waker.hpp"
-#include "weft/runtime/detail/unhandled.hpp"
+#include "weft/task/unhandled_exception.hpp"
 #include "weft/runtime/detail/worker.hpp"
-#include "weft/runtime/join_handle.hpp"
+#include "weft/task/join_handle.hpp"
 #include "weft/runtime/metrics.hpp"
 
 namespace weft {
@@ -192,8 +192,8 @@ public:
     if (shutdown_.load(memory_order_relaxed))  // relaxed: a fast refusal; owned_ decides
       WEFT_THROW(spawn_error("weft: cannot spawn: the runtime is shutting down"));
     // 3 references: the owned-task list, the run queue entry, the join handle.
-    task_header* t = task_cell<F>::create(std::move(f), this, 3);
-    t->owner_worker = owner;
+    task_header* t = make_task(std::move(f), this, 3);
+    t->owner_worker = static_cast<std::int16_t>(owner);
     const std::size_t shard = here != nullptr ? here->index : workers_.size();
     if (!owned_.insert(t, static_cast<std::uint32_t>(shard))) {
       t->vtable->dealloc(t);  // never published: the future is destroyed with the cell
@@ -216,8 +216,7 @@ public:
   template <class Fn> auto spawn_blocking(Fn fn) {
     using R = std::invoke_result_t<Fn&>;
     // 2 references: the pool queue entry, the join handle (the pool keeps no list).
-    task_header* t = task_cell<blocking_future<Fn>>::create(blocking_future<Fn>(std::move(fn)),
-                                                            blocking_.scheduler(), 2);
+    task_header* t = make_task(blocking_future<Fn>(std::move(fn)), blocking_.scheduler(), 2);
     join_handle<R> h(t);
     blocking_.scheduler()->schedule(t, false);  // may throw when no thread can be started
     return h;

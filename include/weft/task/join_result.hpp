@@ -1,4 +1,4 @@
-// weft/runtime/join_result.hpp: join_result<T>, the outcome of a spawned task as its join
+// weft/task/join_result.hpp: join_result<T>, the outcome of a spawned task as its join
 // handle sees it: a value, the exception the task threw, or cancelled. Cancellation is its
 // own outcome, never an error.
 #pragma once

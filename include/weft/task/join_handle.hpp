@@ -1,16 +1,18 @@
-// weft/runtime/join_handle.hpp: join_handle<T>, the owner's view of a spawned task: await its
+// weft/task/join_handle.hpp: join_handle<T>, the owner's view of a spawned task: await its
 // output, abort it, detach it, or ask whether it finished.
 //
-// Protocol: see detail/state.hpp (join_interest, join_waker) and detail/cell.hpp (output).
+// Protocol: see task_state.hpp (join_interest, join_waker) and detail/harness.hpp (output).
 // The handle holds one task reference until it is dropped or detached.
 #pragma once
 
+#include <cstdint>
 #include <type_traits>
 #include <utility>
 
 #include "weft/core/future.hpp"
-#include "weft/runtime/detail/header.hpp"
-#include "weft/runtime/join_result.hpp"
+#include "weft/task/join_result.hpp"
+#include "weft/task/scheduler_base.hpp"
+#include "weft/task/task_header.hpp"
 
 namespace weft {
 
@@ -38,14 +40,12 @@ private:
 template <class T> class [[nodiscard]] join_handle {
 public:
   join_handle() noexcept = default;
-  explicit join_handle(detail::task_header* t) noexcept : task_(t) {}
-  join_handle(join_handle&& o) noexcept
-      : task_(std::exchange(o.task_, nullptr)), consumed_(std::exchange(o.consumed_, false)) {}
+  explicit join_handle(detail::task_header* t) noexcept : bits_(reinterpret_cast<std::uintptr_t>(t)) {}
+  join_handle(join_handle&& o) noexcept : bits_(std::exchange(o.bits_, 0)) {}
   join_handle& operator=(join_handle&& o) noexcept {
     if (this != &o) {
       release();
-      task_ = std::exchange(o.task_, nullptr);
-      consumed_ = std::exchange(o.consumed_, false);
+      bits_ = std::exchange(o.bits_, 0);
     }
     return *this;
   }
@@ -67,24 +67,25 @@ public:
 
   /// Polls for the outcome; never throws the task's exception.
   ::weft::poll<join_result<T>> poll_outcome(context& cx) {
-    WEFT_ASSERT(task_ != nullptr && !consumed_, "polled an empty or consumed join handle");
-    auto& st = task_->state;
+    WEFT_ASSERT(task() != nullptr && !consumed(), "polled an empty or consumed join handle");
+    detail::task_header* t = task();
+    auto& st = t->state;
     std::uint64_t s = st.load();
     if (!(s & detail::task_state::complete)) {
       if (!(s & detail::task_state::join_waker)) {
-        task_->join_waker = cx.waker();  // ours to write while the bit is clear
+        t->join_waker = cx.waker();  // ours to write while the bit is clear
         if (st.set_join_waker() == detail::task_state::join_waker_set::stored) return pending;
       } else {
-        if (task_->join_waker->will_wake(cx.waker())) return pending;
+        if (t->join_waker.will_wake(cx.waker())) return pending;
         if (st.unset_join_waker() == detail::task_state::join_waker_set::stored) {
-          task_->join_waker = cx.waker();
+          t->join_waker = cx.waker();
           if (st.set_join_waker() == detail::task_state::join_waker_set::stored) return pending;
         }
       }
     }
     join_result<T> out;
-    task_->vtable->read_output(task_, &out);
-    consumed_ = true;
+    t->vtable->read_output(t, &out);
+    bits_ |= consumed_bit;
     return ::weft::poll<join_result<T>>(std::in_place, std::move(out));
   }
 
@@ -95,27 +96,38 @@ public:
   /// scheduling point, and the handle then reports cancelled (unless it already finished).
   /// Thread safety: any thread.
   void abort() const {
-    if (task_ == nullptr) return;
-    if (task_->state.transition_to_cancelled() == detail::task_state::to_notified::submit)
-      task_->scheduler->schedule(task_, false);
+    detail::task_header* t = task();
+    if (t == nullptr) return;
+    if (t->state.transition_to_cancelled() == detail::task_state::to_notified::submit)
+      t->scheduler->schedule(t, false);
   }
 
   /// True once the task finished (output stored, exception, or cancelled).
   [[nodiscard]] bool is_finished() const noexcept {
-    return task_ == nullptr || (task_->state.load() & detail::task_state::complete) != 0;
+    detail::task_header* t = task();
+    return t == nullptr || (t->state.load() & detail::task_state::complete) != 0;
   }
 
   /// Lets the task run on unobserved; its exception, if any, goes to the runtime's hook.
   void detach() noexcept { release(); }
 
-  [[nodiscard]] bool valid() const noexcept { return task_ != nullptr; }
+  [[nodiscard]] bool valid() const noexcept { return task() != nullptr; }
 
 private:
+  // The task pointer, with the low bit set once the output was read (headers are aligned):
+  // one word per handle.
+  static constexpr std::uintptr_t consumed_bit = 1;
+
+  [[nodiscard]] detail::task_header* task() const noexcept {
+    return reinterpret_cast<detail::task_header*>(bits_ & ~consumed_bit);
+  }
+  [[nodiscard]] bool consumed() const noexcept { return (bits_ & consumed_bit) != 0; }
+
   void release() noexcept {
-    detail::task_header* t = std::exchange(task_, nullptr);
-    const bool consumed = std::exchange(consumed_, false);
+    const std::uintptr_t bits = std::exchange(bits_, 0);
+    auto* t = reinterpret_cast<detail::task_header*>(bits & ~consumed_bit);
     if (t == nullptr) return;
-    if (consumed) {
+    if ((bits & consumed_bit) != 0) {
       // We saw complete and read the output: one RMW clears interest and our reference.
       if (t->state.join_dropped_after_read()) t->vtable->dealloc(t);
       return;
@@ -126,7 +138,7 @@ private:
       t->drop_ref();
       break;
     case detail::task_state::join_dropped::waker_is_ours:
-      t->join_waker.reset();
+      t->join_waker = waker(nullptr, nullptr);
       t->drop_ref();
       break;
     case detail::task_state::join_dropped::dealloc:
@@ -137,8 +149,7 @@ private:
     }
   }
 
-  detail::task_header* task_ = nullptr;
-  bool consumed_ = false;
+  std::uintptr_t bits_ = 0;
 };
 
 } // namespace weft

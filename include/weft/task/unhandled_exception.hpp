@@ -1,4 +1,4 @@
-// weft/runtime/detail/unhandled.hpp: the process-wide fallback for a task exception that
+// weft/task/unhandled_exception.hpp: the process-wide fallback for a task exception that
 // nobody observed and no runtime hook took (e.g. the join handle was dropped unread after the
 // runtime was gone). Default: print to stderr; never silently lost.
 #pragma once

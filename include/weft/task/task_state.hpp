@@ -1,7 +1,7 @@
-// weft/runtime/detail/state.hpp: the task state word: lifecycle flags and the reference
+// weft/task/task_state.hpp: the task state word: lifecycle flags and the reference
 // count packed in one atomic, and every transition on it.
 //
-// Protocol (who may do what; see also header.hpp and harness.hpp):
+// Protocol (who may do what; see also task_header.hpp and detail/harness.hpp):
 // Bits, one constant each:
 //   running        a worker is polling the future (only the poller sets/clears it)
 //   complete       the future is gone: output stored, or cancelled; final, never cleared
