@@ -166,15 +166,9 @@ TEST_P(LocalQueueTest, EveryItemIsTakenExactlyOnce) {
     std::vector<std::uint32_t> make_cache;
     std::vector<std::uint32_t> consume_cache;
     std::minstd_rand rng(12345);
-    auto on_overflow = [&](task_header* first, task_header* last, std::size_t n) {
-      std::size_t seen = 0;
-      for (task_header* t = first; t != nullptr; t = t->queue_next) {
-        overflowed.push_back(t);
-        ++seen;
-        if (t == last) break;
-      }
-      EXPECT_EQ(seen, n) << "overflow batch count does not match its links";
-      EXPECT_EQ(last->queue_next, nullptr);
+    auto on_overflow = [&](local_queue::overflow_batch& batch) {
+      const std::size_t n = batch.count();
+      for (std::size_t i = 0; i < n; ++i) overflowed.push_back(batch.next());
     };
     auto drain_overflow = [&] {
       for (task_header* t : overflowed) pool.consume(t, consume_cache);
@@ -247,12 +241,9 @@ TEST(LocalQueueBasicsTest, PopIsFifoAndOverflowMovesHalfPlusOne) {
   {
     local_queue q(8);
     std::vector<task_header*> spilled;
-    auto spill = [&](task_header* first, task_header* last, std::size_t count) {
-      for (task_header* t = first;; t = t->queue_next) {
-        spilled.push_back(t);
-        if (t == last) break;
-      }
-      EXPECT_EQ(spilled.size(), count);
+    auto spill = [&](local_queue::overflow_batch& batch) {
+      const std::size_t count = batch.count();
+      for (std::size_t i = 0; i < count; ++i) spilled.push_back(batch.next());
     };
     for (std::size_t i = 0; i < 8; ++i) EXPECT_FALSE(q.push_back(hs + i, spill));
     EXPECT_EQ(q.len(), 8u);
@@ -267,7 +258,7 @@ TEST(LocalQueueBasicsTest, PopIsFifoAndOverflowMovesHalfPlusOne) {
   {
     local_queue src(8);
     local_queue dst(8);
-    auto no_spill = [](task_header*, task_header*, std::size_t) { FAIL(); };
+    auto no_spill = [](local_queue::overflow_batch&) { FAIL(); };
     for (std::size_t i = 0; i < 5; ++i) EXPECT_FALSE(src.push_back(hs + i, no_spill));
     task_header* got = src.steal_into(dst);  // takes ceil(5/2) = 3: returns one, queues two
     EXPECT_EQ(got, hs + 2);

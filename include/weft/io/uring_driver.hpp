@@ -143,7 +143,8 @@ public:
   }
 
   void turn() override {
-    if (ops_in_flight_ != 0 || ring_->pending() != 0 || msg_in_flight_ != 0) flush_and_reap();
+    if (ops_in_flight_ != 0 || cancels_in_flight_ != 0 || msg_in_flight_ != 0 || ring_->pending() != 0)
+      flush_and_reap();
     service();
   }
 
@@ -161,7 +162,7 @@ public:
   }
 
   [[nodiscard]] bool has_work_in_flight() const noexcept override {
-    return ops_in_flight_ != 0 || wake_armed_ || msg_in_flight_ != 0;
+    return ops_in_flight_ != 0 || cancels_in_flight_ != 0 || wake_armed_ || msg_in_flight_ != 0;
   }
 
   void shutdown() override {
@@ -211,6 +212,7 @@ public:
       return;
     }
     op->add_ref();  // held by the cancel SQE until its CQE
+    ++cancels_in_flight_;
     io_uring_sqe* sqe = acquire_sqe();
     io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(op), 0);
     io_uring_sqe_set_data64(sqe, reinterpret_cast<std::uint64_t>(op) | tag_cancel);
@@ -411,9 +413,10 @@ private:
           io_uring_sqe* sqe = acquire_sqe();
           io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(op), 0);
           io_uring_sqe_set_data64(sqe, c.user_data);
-          return;  // the reference moves to the new cancel SQE
+          return;  // the reference (and the count) moves to the new cancel SQE
         }
       }
+      --cancels_in_flight_;
       op->release();
       return;
     }
@@ -473,6 +476,7 @@ private:
   bool shut_down_ = false;
   std::size_t ops_in_flight_ = 0;
   std::size_t msg_in_flight_ = 0;
+  std::size_t cancels_in_flight_ = 0;  // cancel SQEs, each holding an op reference
   std::uint64_t flush_gen_ = 1;
   std::size_t listener_ = 0;
   // Any thread.

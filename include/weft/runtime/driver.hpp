@@ -18,7 +18,7 @@
 #include "weft/detail/atomic.hpp"
 #include "weft/detail/futex.hpp"
 #include "weft/detail/park_state.hpp"
-#include "weft/runtime/detail/context.hpp"
+#include "weft/runtime/detail/thread_binding.hpp"
 
 namespace weft {
 

@@ -11,7 +11,7 @@ namespace weft {
 /// Spawns `f` onto the calling thread's runtime. Errors: spawn_error outside a runtime or
 /// during shutdown.
 template <future F> join_handle<future_output_t<F>> spawn(F f) {
-  auto* c = detail::current_context;
+  auto* c = detail::current_binding;
   if (c == nullptr || c->sched == nullptr)
     WEFT_THROW(spawn_error("weft: spawn outside a runtime (use runtime::block_on or a handle)"));
   return c->sched->spawn(std::move(f));  // no handle: spawning takes no reference count
@@ -20,7 +20,7 @@ template <future F> join_handle<future_output_t<F>> spawn(F f) {
 /// Spawns `f` onto the calling worker; it is never stolen or moved.
 /// Preconditions: called on a worker thread.
 template <future F> join_handle<future_output_t<F>> spawn_local(F f) {
-  auto* c = detail::current_context;
+  auto* c = detail::current_binding;
   if (c == nullptr || c->w == nullptr)
     WEFT_THROW(spawn_error("weft: spawn_local needs to run on a runtime worker"));
   return c->sched->spawn(std::move(f), static_cast<int>(c->w->index));

@@ -5,9 +5,8 @@
 // then the future or its output, task_cell.hpp).
 //
 // Protocol: fields other than `state`, `join_waker` and `frame_alive` are written once before
-// the task is published (spawn) and read-only afterwards, except `queue_next` (owned by
-// whichever queue holds the task: at most one, invariant 1 of task_state.hpp) and the
-// owned-list links (guarded by that shard's lock). `join_waker` is owned by the join handle
+// the task is published (spawn) and read-only afterwards, except the owned-list links
+// (guarded by that shard's lock). Run queues hold pointers to headers, never links in them. `join_waker` is owned by the join handle
 // while state.join_waker is clear and by the runtime while it is set (see task_state.hpp).
 // `frame_alive` belongs to whoever may touch the future (the poller, or the party entitled to
 // the output after completion).
@@ -49,7 +48,6 @@ struct task_header {
   task_state state;
   const task_vtable* vtable;
   scheduler_base* scheduler;
-  task_header* queue_next = nullptr;
   task_header* owned_prev = nullptr;
   task_header* owned_next = nullptr;
   /// The worker the task must run on (spawn_local, thread-per-core); -1: any worker.

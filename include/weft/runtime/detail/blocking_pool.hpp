@@ -27,7 +27,7 @@
 #include <pthread.h>
 
 #include "weft/core/future.hpp"
-#include "weft/runtime/detail/context.hpp"
+#include "weft/runtime/detail/thread_binding.hpp"
 #include "weft/task/scheduler_base.hpp"
 #include "weft/task/task_header.hpp"
 #include "weft/task/unhandled_exception.hpp"
@@ -63,7 +63,7 @@ struct owner_ref {
 class blocking_pool {
 public:
   blocking_pool(std::size_t max_threads, std::chrono::milliseconds keep_alive,
-                thread_context ctx, std::string name, owner_ref owner)
+                thread_binding ctx, std::string name, owner_ref owner)
       : state_(std::make_shared<state_t>()) {
     state_->owner = owner;
     state_->max_threads = max_threads == 0 ? 1 : max_threads;
@@ -125,7 +125,7 @@ private:
     std::size_t next_id = 0;
     std::chrono::milliseconds keep_alive{10'000};
     bool shutdown = false;
-    thread_context ctx;
+    thread_binding ctx;
     std::string name;
     std::function<void(std::exception_ptr)> hook;
     owner_ref owner;
@@ -209,10 +209,10 @@ private:
     }
     const std::string name = (st.name + "-blk-" + std::to_string(id)).substr(0, 15);
     pthread_setname_np(pthread_self(), name.c_str());
-    thread_context ctx = st.ctx;
+    thread_binding ctx = st.ctx;
     ctx.w = nullptr;
     ctx.drv = nullptr;
-    context_guard guard(&ctx);
+    binding_guard guard(&ctx);
     std::unique_lock lock(st.mu);
     for (;;) {
       if (!st.queue.empty()) {

@@ -43,8 +43,31 @@ public:
 
   [[nodiscard]] std::size_t capacity() const noexcept { return cap_; }
 
-  /// Owner only. Pushes `t`; when full, hands half the queue plus `t` to `overflow(first,
-  /// last, count)` as a linked batch (through queue_next). Returns true if it overflowed.
+  /// Tasks moved out of a full queue: `count` of them, `next()` gives each in FIFO order.
+  class overflow_batch {
+  public:
+    [[nodiscard]] std::size_t count() const noexcept { return n_ + 1; }
+    task_header* next() noexcept {
+      if (i_ == n_) {
+        ++i_;
+        return extra_;
+      }
+      return q_->slots_[(start_ + i_++) & q_->mask_].load(memory_order_relaxed);
+    }
+
+  private:
+    friend class local_queue;
+    overflow_batch(const local_queue* q, std::uint32_t start, std::uint32_t n, task_header* extra)
+        : q_(q), start_(start), n_(n), extra_(extra) {}
+    const local_queue* q_;
+    std::uint32_t start_;
+    std::uint32_t n_;
+    std::uint32_t i_ = 0;
+    task_header* extra_;
+  };
+
+  /// Owner only. Pushes `t`; when full, hands half the queue plus `t` to `overflow(batch)`
+  /// (an overflow_batch, read before push_back returns). Returns true if it overflowed.
   template <class Overflow> bool push_back(task_header* t, Overflow&& overflow) {
     for (;;) {
       // acquire: pairs with the CAS that ends a steal, so the slots it copied are free.
@@ -60,13 +83,25 @@ public:
       }
       if (steal != real) {
         // A thief is copying: it will free room soon; meanwhile this one task overflows.
-        t->queue_next = nullptr;
-        overflow(t, t, std::size_t{1});
+        overflow_batch one(this, 0, 0, t);
+        overflow(one);
         return true;
       }
       if (push_overflow(t, real, tail, overflow)) return true;
       // Lost the race with a thief: there is room now, retry.
     }
+  }
+
+  /// Owner only. Pushes `t` if there is room; false (nothing done) when full.
+  [[nodiscard]] bool try_push(task_header* t) noexcept {
+    // acquire: pairs with the CAS that ends a steal, so the slots it copied are free.
+    const std::uint32_t steal = unpack_steal(head_.load(memory_order_acquire));
+    const std::uint32_t tail = tail_.load(memory_order_relaxed);  // relaxed: only we write it
+    if (tail - steal >= cap_) return false;
+    slots_[tail & mask_].store(t, memory_order_relaxed);  // relaxed: published by the release
+    // release: the slot write is visible to whoever acquires the new tail.
+    tail_.store(tail + 1, memory_order_release);
+    return true;
   }
 
   /// Owner only. Pops the oldest task, or null.
@@ -136,16 +171,9 @@ private:
     if (!head_.compare_exchange_strong(expected, pack(head + n, head + n), memory_order_acq_rel,
                                        memory_order_relaxed))
       return false;
-    task_header* first = slots_[head & mask_].load(memory_order_relaxed);
-    task_header* last = first;
-    for (std::uint32_t i = 1; i < n; ++i) {
-      task_header* next = slots_[(head + i) & mask_].load(memory_order_relaxed);
-      last->queue_next = next;
-      last = next;
-    }
-    last->queue_next = t;
-    t->queue_next = nullptr;
-    overflow(first, t, std::size_t{n} + 1);
+    // The claimed slots are ours until we push again (we are the only pusher).
+    overflow_batch batch(this, head, n, t);
+    overflow(batch);
     return true;
   }
 

@@ -1,25 +1,21 @@
-// weft/runtime/detail/scheduler.hpp: the work-stealing scheduler: worker loops, scheduling,
-// idle coordination, spawning, block_on and shutdown.
+// weft/runtime/detail/scheduler.hpp: scheduler, the work-stealing executor behind a runtime:
+// spawning, where a woken task goes, the worker loop, and shutdown. Idle coordination is
+// idle.hpp, the per-worker state worker.hpp, block_on's root loops root_loops.hpp.
 //
 // Protocol
 // Roles: workers (one thread each, or the block_on caller in the current-thread flavour),
 // outside threads (spawn, wake, abort), block_on callers.
 // Where a task goes when scheduled (schedule()):
 //   - on one of our workers, allowed to run there: a wake goes to the LIFO slot (the task
-//     displaced from it goes to the local queue), a yield or a spawn to the local queue;
+//     displaced from it goes to the local queue), a yield, a joiner's wake or a spawn to the
+//     local queue; a full local queue moves half of itself to the inject queue in one step;
 //   - pinned to another worker (spawn_local, spawn_on, thread-per-core): that worker's
 //     remote queue, then unpark it;
 //   - otherwise: the inject queue, then notify_parked().
-// Idle coordination (fields under idle_mu_ unless atomic):
-//   num_searching_  workers looking for work (stealing); at most half the workers at once.
-//   num_sleeping_   workers registered in sleepers_.
-//   notify_parked(): after work is published; fence(seq_cst); if nobody searches and someone
-//     sleeps, take one sleeper out (it becomes a searcher) and unpark its driver.
-//   park: register as a sleeper (leaving the searching count), fence(seq_cst), re-check every
-//     queue another thread may have filled; if work appeared, unregister and search again;
-//     else park in the driver. The two fences make the publish/park race a Dekker pair: either
-//     the notifier sees the sleeper or the sleeper sees the work (no lost wake-up).
-//   The last searcher to find work notifies another sleeper, so work keeps spreading.
+// A worker's loop (next_task): every event_interval ticks a driver turn, every
+// global_queue_interval ticks the remote and inject queues first; else LIFO slot (at most
+// max_lifo_polls in a row), local queue, remote queue, a batch from the inject queue; then a
+// driver turn, stealing (at most half the workers search at once), and parking (idle.hpp).
 // Shutdown (shutdown()):
 //   1. shutdown_ is set and every worker unparked; each leaves its loop after its current
 //      poll and waits at stop_latch_, so no task is being polled after it;
@@ -30,13 +26,18 @@
 //      are complete by then, so nothing runs); drivers shut down; threads are joined.
 //   Invariant: after step 2 no task can be scheduled again (wakes of complete tasks are
 //   no-ops), so nothing touches the scheduler once the runtime is gone.
+// Lifetime: reference-counted. The runtime holds one reference, every handle one, every
+// running blocking-pool thread one. The runtime's destructor shuts the scheduler down and
+// drops its reference; the inert shell goes with the last reference, so a handle or blocking
+// job that outlives the runtime gets spawn_error instead of a dangling pointer.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <latch>
 #include <memory>
@@ -56,34 +57,33 @@
 #include "weft/runtime/config.hpp"
 #include "weft/runtime/detail/block_on_drivers.hpp"
 #include "weft/runtime/detail/blocking_pool.hpp"
-#include "weft/task/spawn_task.hpp"
-#include "weft/runtime/detail/context.hpp"
+#include "weft/runtime/detail/idle.hpp"
 #include "weft/runtime/detail/inject_queue.hpp"
 #include "weft/runtime/detail/owned_tasks.hpp"
-#include "weft/runtime/detail/root_waker.hpp"
-#include "weft/task/unhandled_exception.hpp"
+#include "weft/runtime/detail/thread_binding.hpp"
 #include "weft/runtime/detail/worker.hpp"
-#include "weft/task/join_handle.hpp"
 #include "weft/runtime/metrics.hpp"
+#include "weft/runtime/spawn_error.hpp"
+#include "weft/task/join_handle.hpp"
+#include "weft/task/scheduler_base.hpp"
+#include "weft/task/spawn_task.hpp"
+#include "weft/task/task_header.hpp"
+#include "weft/task/unhandled_exception.hpp"
 
-namespace weft {
+namespace weft::detail {
 
-/// Thrown by spawn when the runtime is shutting down or absent.
-class spawn_error : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
-
-namespace detail {
+struct root_loops;
 
 class scheduler final : public scheduler_base {
 public:
   explicit scheduler(runtime_config cfg)
       : cfg_(with_defaults(std::move(cfg))), owned_(worker_count(cfg_) + 1),
+        idle_(worker_count(cfg_)),
         stop_latch_(static_cast<std::ptrdiff_t>(worker_count(cfg_))),
         cancel_latch_(static_cast<std::ptrdiff_t>(worker_count(cfg_))),
-        blocking_(cfg_.max_blocking_threads, cfg_.blocking_keep_alive, thread_context{this},
-                  cfg_.thread_name, owner_ref{this, &retain_thunk, &release_thunk}) {
+        blocking_(cfg_.max_blocking_threads, cfg_.blocking_keep_alive, thread_binding{this},
+                  cfg_.thread_name, owner_ref{this, &retain_thunk, &release_thunk}),
+        block_on_drivers_(cfg_.make_driver) {
     const std::size_t n = worker_count(cfg_);
     workers_.reserve(n);
     for (std::size_t i = 0; i < n; ++i)
@@ -97,40 +97,7 @@ public:
       scheduler_registry::get().add(this);
       return;
     }
-    std::latch started(static_cast<std::ptrdiff_t>(n));
-    std::mutex err_mu;
-    std::exception_ptr err;
-    for (std::size_t i = 0; i < n; ++i) {
-      worker* w = workers_[i].get();
-      w->thread = std::thread([this, w, &started, &err, &err_mu] {
-        try {
-          prepare_thread(w);
-        } catch (...) {
-          std::lock_guard lock(err_mu);
-          if (!err) err = std::current_exception();
-        }
-        started.count_down();
-        if (w->drv) {
-          run_worker(w);
-        } else {
-          // No driver: this worker never runs; let the others pass the shutdown latches.
-          stop_latch_.count_down();
-          cancel_latch_.count_down();
-        }
-      });
-    }
-    started.wait();
-    if (err) {
-      shutdown_.store(true, memory_order_seq_cst);
-      for (auto& w : workers_) {
-        if (w->drv) w->drv->unpark();
-      }
-      // Workers without a driver exited at once; the others see shutdown_.
-      for (auto& w : workers_) {
-        if (w->thread.joinable()) w->thread.join();
-      }
-      std::rethrow_exception(err);
-    }
+    start_workers();
     scheduler_registry::get().add(this);
   }
 
@@ -141,12 +108,7 @@ public:
     scheduler_registry::get().remove(this);
   }
 
-  // ---- lifetime -------------------------------------------------------------------------
-  // The scheduler object is reference-counted: the runtime holds one reference, every
-  // handle one, every running blocking-pool thread one. The runtime's destructor shuts the
-  // scheduler down (workers joined, tasks cancelled, drivers closed) and drops its reference;
-  // the inert shell goes with the last reference, so a handle or blocking job that outlives
-  // the runtime gets spawn_error instead of a dangling pointer.
+  // ---- lifetime (see the protocol block) ------------------------------------------------
 
   void add_ref() noexcept {
     // relaxed: a reference is made from a live one (its holder keeps the object alive).
@@ -159,8 +121,8 @@ public:
 
   /// The runtime's destructor: shut down, refusing the two cases that cannot end well.
   void shutdown_from_owner() {
-    thread_context* c = current_context;
-    if (c != nullptr && c->sched == this && c->w != nullptr && !cfg_.current_thread) {
+    thread_binding* b = current_binding;
+    if (b != nullptr && b->sched == this && b->w != nullptr && !cfg_.current_thread) {
       fatal("a runtime was destroyed from inside one of its own tasks (a worker cannot join "
             "itself); destroy it from the thread that owns it, or call shutdown() from the "
             "task and destroy it later");
@@ -175,28 +137,32 @@ public:
 
   [[nodiscard]] const runtime_config& config() const noexcept { return cfg_; }
   [[nodiscard]] std::size_t num_workers() const noexcept { return workers_.size(); }
-  [[nodiscard]] bool is_shutdown() const noexcept { return shutdown_.load(memory_order_acquire); }
+  [[nodiscard]] bool is_shutdown() const noexcept {
+    return shutdown_.load(memory_order_acquire);  // acquire: pairs with signal_shutdown
+  }
 
   // ---- spawning ------------------------------------------------------------------------
 
   /// Spawns `f`; `owner` pins it to a worker (-1: any, or the current worker when stealing
   /// is off). Errors: spawn_error when shutting down.
   template <future F> join_handle<future_output_t<F>> spawn(F f, int owner = -1) {
-    thread_context* c = current_context;
-    worker* here = (c != nullptr && c->sched == this) ? c->w : nullptr;
+    thread_binding* b = current_binding;
+    worker* here = (b != nullptr && b->sched == this) ? b->w : nullptr;
     if (owner < 0 && !cfg_.enable_stealing) {
+      // relaxed: only spreads outside spawns over the workers; any value will do.
       owner = here != nullptr ? static_cast<int>(here->index)
                               : static_cast<int>(next_owner_.fetch_add(1, memory_order_relaxed) %
                                                  workers_.size());
     }
-    if (shutdown_.load(memory_order_relaxed))  // relaxed: a fast refusal; owned_ decides
+    // relaxed: a fast refusal only; owned_.insert decides under its lock.
+    if (shutdown_.load(memory_order_relaxed))
       WEFT_THROW(spawn_error("weft: cannot spawn: the runtime is shutting down"));
     // 3 references: the owned-task list, the run queue entry, the join handle.
     task_header* t = make_task(std::move(f), this, 3);
     t->owner_worker = static_cast<std::int16_t>(owner);
     const std::size_t shard = here != nullptr ? here->index : workers_.size();
     if (!owned_.insert(t, static_cast<std::uint32_t>(shard))) {
-      t->vtable->dealloc(t);  // never published: the future is destroyed with the cell
+      t->vtable->dealloc(t);  // never published: the future is destroyed with it
       WEFT_THROW(spawn_error("weft: cannot spawn: the runtime is shutting down"));
     }
     if (here != nullptr) {
@@ -225,10 +191,10 @@ public:
   // ---- scheduler_base -------------------------------------------------------------------
 
   void schedule(task_header* t, bool yield) override {
-    thread_context* c = current_context;
-    if (c != nullptr && c->sched == this && c->w != nullptr &&
-        (t->owner_worker < 0 || t->owner_worker == static_cast<int>(c->w->index))) {
-      worker* w = c->w;
+    thread_binding* b = current_binding;
+    if (b != nullptr && b->sched == this && b->w != nullptr &&
+        (t->owner_worker < 0 || t->owner_worker == static_cast<int>(b->w->index))) {
+      worker* w = b->w;
       if (yield || waking_joiner || cfg_.max_lifo_polls == 0) {
         push_local(w, t);
         if (workers_.size() > 1) notify_parked();
@@ -246,9 +212,9 @@ public:
 
   std::uint64_t release(task_header* t) noexcept override {
     owned_.remove(t);
-    thread_context* c = current_context;
-    if (c != nullptr && c->sched == this && c->w != nullptr) {
-      c->w->completed.add();
+    thread_binding* b = current_binding;
+    if (b != nullptr && b->sched == this && b->w != nullptr) {
+      b->w->completed.add();
     } else {
       completed_outside_.fetch_add(1, memory_order_relaxed);  // relaxed: a statistic
     }
@@ -270,44 +236,16 @@ public:
     report_unhandled_exception(e);
   }
 
-  // ---- block_on -------------------------------------------------------------------------
+  // ---- block_on (root_loops.hpp) --------------------------------------------------------
 
-  template <future F> future_output_t<F> block_on(F f) {
-    if (current_context != nullptr && current_context->w != nullptr) {
-      WEFT_THROW(std::logic_error("weft: block_on called on a runtime worker thread; it would "
-                                  "block the worker (co_await the future instead)"));
-    }
-    if (cfg_.current_thread) return block_on_current_thread_flavour(std::move(f));
-    auto lease = block_on_drivers_.acquire(driver_config{-1, cfg_.sq_entries, cfg_.cq_entries, false});
-    driver* drv = lease.get();
-    thread_context ctx{this, nullptr, drv};
-    context_guard guard(&ctx);
-    // The root lives inside the thread context: destroying it may cancel operations or remove
-    // timers, which needs this thread's driver.
-    F fut = std::move(f);
-    root_waker root(drv);
-    const waker w = root.make_waker();
-    context cx(w);
-    for (;;) {
-      if (!root.take_notification()) {
-        drv->park(std::nullopt);
-        continue;
-      }
-      coop::budget_scope budget;
-      auto p = fut.poll(cx);
-      if (p.is_ready()) {
-        root.detach();
-        return p.take();  // also for void: returning a void expression
-      }
-    }
-  }
+  template <future F> future_output_t<F> block_on(F f);
 
   // ---- shutdown -------------------------------------------------------------------------
 
   /// Cancels every task and stops the workers; waits up to `timeout` for blocking jobs.
   void shutdown(std::chrono::milliseconds timeout) {
-    thread_context* c = current_context;
-    if (c != nullptr && c->sched == this && c->w != nullptr) {
+    thread_binding* b = current_binding;
+    if (b != nullptr && b->sched == this && b->w != nullptr) {
       // Called from one of our own tasks: a worker cannot join itself. Only signal; the
       // runtime's owner (its destructor, or a later shutdown() call) completes the work.
       signal_shutdown();
@@ -319,8 +257,8 @@ public:
     signal_shutdown();
     if (cfg_.current_thread) {
       worker* w = workers_[0].get();
-      thread_context ctx = w->ctx;
-      context_guard guard(&ctx);
+      thread_binding binding = w->binding;
+      binding_guard guard(&binding);
       shutdown_worker(w);
     } else {
       join_threads();
@@ -344,6 +282,7 @@ public:
       wm.local_queue_depth = w->queue.len();
       m.workers.push_back(wm);
     }
+    // relaxed: statistics.
     m.spawned_outside = spawned_outside_.load(memory_order_relaxed);
     m.completed_outside = completed_outside_.load(memory_order_relaxed);
     m.inject_queue_depth = inject_.len();
@@ -354,13 +293,14 @@ public:
   }
 
 private:
-  static void retain_thunk(void* s) noexcept { static_cast<scheduler*>(s)->add_ref(); }
-  static void release_thunk(void* s) noexcept { static_cast<scheduler*>(s)->release(); }
+  friend struct root_loops;
 
   [[noreturn]] static void fatal(const char* what) noexcept {
     std::fprintf(stderr, "weft: fatal: %s\n", what);
     std::abort();
   }
+  static void retain_thunk(void* s) noexcept { static_cast<scheduler*>(s)->add_ref(); }
+  static void release_thunk(void* s) noexcept { static_cast<scheduler*>(s)->release(); }
 
   static runtime_config with_defaults(runtime_config c) {
     if (!c.make_driver) c.make_driver = default_driver_factory();
@@ -374,6 +314,48 @@ private:
     if (c.workers != 0) return c.workers;
     const unsigned hw = std::thread::hardware_concurrency();
     return hw == 0 ? 1 : hw;
+  }
+
+  [[nodiscard]] driver_config config_for(int worker_index) const noexcept {
+    return driver_config{worker_index, cfg_.sq_entries, cfg_.cq_entries,
+                         cfg_.current_thread && worker_index >= 0};
+  }
+
+  void start_workers() {
+    const std::size_t n = workers_.size();
+    std::latch started(static_cast<std::ptrdiff_t>(n));
+    std::mutex err_mu;
+    std::exception_ptr err;
+    for (std::size_t i = 0; i < n; ++i) {
+      worker* w = workers_[i].get();
+      w->thread = std::thread([this, w, &started, &err, &err_mu] {
+        try {
+          prepare_thread(w);
+        } catch (...) {
+          std::lock_guard lock(err_mu);
+          if (!err) err = std::current_exception();
+        }
+        started.count_down();
+        if (w->drv) {
+          run_worker(w);
+        } else {
+          // No driver: this worker never runs; let the others pass the shutdown latches.
+          stop_latch_.count_down();
+          cancel_latch_.count_down();
+        }
+      });
+    }
+    started.wait();
+    if (!err) return;
+    shutdown_.store(true, memory_order_seq_cst);
+    for (auto& w : workers_) {
+      if (w->drv) w->drv->unpark();
+    }
+    // Workers without a driver exited at once; the others see shutdown_.
+    for (auto& w : workers_) {
+      if (w->thread.joinable()) w->thread.join();
+    }
+    std::rethrow_exception(err);
   }
 
   void prepare_thread(worker* w) {
@@ -390,9 +372,8 @@ private:
   }
 
   void prepare_driver(worker* w) {
-    w->drv = cfg_.make_driver(driver_config{static_cast<int>(w->index), cfg_.sq_entries,
-                                            cfg_.cq_entries, cfg_.current_thread});
-    w->ctx.drv = w->drv.get();
+    w->drv = cfg_.make_driver(config_for(static_cast<int>(w->index)));
+    w->binding.drv = w->drv.get();
   }
 
   void signal_shutdown() noexcept {
@@ -413,21 +394,15 @@ private:
   // ---- queues ---------------------------------------------------------------------------
 
   void push_local(worker* w, task_header* t) {
-    const bool overflowed = w->queue.push_back(t, [this, w](task_header* first, task_header* last,
-                                                            std::size_t n) {
+    const bool overflowed = w->queue.push_back(t, [this, w](local_queue::overflow_batch& batch) {
       // Without stealing every task here is pinned to this worker: keep them at home.
       inject_queue& q = cfg_.enable_stealing ? inject_ : w->remote;
-      if (!q.push_batch(first, last, n)) drop_batch(first);
+      const std::size_t n = batch.count();
+      if (!q.push_n(n, [&] { return batch.next(); })) {
+        for (std::size_t i = 0; i < n; ++i) batch.next()->drop_ref();  // closed: complete
+      }
     });
     if (overflowed) w->overflows.add();
-  }
-
-  static void drop_batch(task_header* first) noexcept {
-    while (first != nullptr) {
-      task_header* next = first->queue_next;
-      first->drop_ref();
-      first = next;
-    }
   }
 
   void schedule_remote(task_header* t) {
@@ -437,7 +412,7 @@ private:
         t->drop_ref();  // shut down: the task is complete (see the protocol block)
         return;
       }
-      // seq_cst fence inside unpark's exchange pairs with the worker's park re-check.
+      // The seq_cst exchange inside unpark pairs with the worker's park re-check.
       if (w->drv) w->drv->unpark();
       return;
     }
@@ -448,26 +423,10 @@ private:
     notify_parked();
   }
 
-  // ---- idle coordination ----------------------------------------------------------------
+  // ---- idle coordination (idle.hpp) -----------------------------------------------------
 
   void notify_parked() {
-    // seq_cst: pairs with the fence in park_worker (Dekker, see the protocol block).
-    seq_cst_fence();
-    // relaxed: ordered by the fence above.
-    if (num_searching_.load(memory_order_relaxed) != 0) return;
-    if (num_sleeping_.load(memory_order_relaxed) == 0) return;
-    worker* w = nullptr;
-    {
-      std::lock_guard lock(idle_mu_);
-      if (sleepers_.empty()) return;
-      w = sleepers_.back();
-      sleepers_.pop_back();
-      w->in_sleepers = false;
-      w->woken_to_search = true;
-      num_sleeping_.fetch_sub(1, memory_order_relaxed);  // relaxed: also under idle_mu_
-      num_searching_.fetch_add(1, memory_order_seq_cst);
-    }
-    w->drv->unpark();
+    if (worker* w = idle_.notify_one()) w->drv->unpark();
   }
 
   bool has_work_for(worker* w) const noexcept {
@@ -481,66 +440,20 @@ private:
     return false;
   }
 
-  void transition_from_searching(worker* w) {
-    w->searching = false;
-    // seq_cst: part of the idle Dekker protocol; the last searcher wakes a replacement.
-    if (num_searching_.fetch_sub(1, memory_order_seq_cst) == 1) notify_parked();
-  }
-
-  bool transition_to_searching(worker* w) {
-    if (w->searching) return true;
-    // relaxed: a heuristic bound; exceeding it briefly is harmless.
-    if (2 * num_searching_.load(memory_order_relaxed) >= workers_.size()) return false;
-    num_searching_.fetch_add(1, memory_order_seq_cst);
-    w->searching = true;
-    return true;
-  }
-
   /// Parks `w` until there may be work. `extra_ready` lets block_on's current-thread loop
   /// wake for its root future too.
   template <class Ready> void park_worker(worker* w, Ready&& extra_ready) {
-    {
-      std::lock_guard lock(idle_mu_);
-      sleepers_.push_back(w);
-      w->in_sleepers = true;
-      w->woken_to_search = false;
-      num_sleeping_.fetch_add(1, memory_order_relaxed);  // relaxed: under idle_mu_, fenced below
-      if (w->searching) {
-        w->searching = false;
-        num_searching_.fetch_sub(1, memory_order_seq_cst);
-      }
-    }
-    // seq_cst: pairs with notify_parked's fence (Dekker, see the protocol block).
-    seq_cst_fence();
+    idle_.register_sleeper(w);
     w->parks.add();
-    bool leave = has_work_for(w) || extra_ready() || shutdown_.load(memory_order_relaxed);
+    auto wake_reason = [&] {
+      // relaxed: shutdown_ is also announced by an unpark, which orders it.
+      return has_work_for(w) || extra_ready() || shutdown_.load(memory_order_relaxed);
+    };
+    bool leave = wake_reason();
     for (;;) {
       if (!leave) w->drv->park(std::nullopt);
-      std::lock_guard lock(idle_mu_);
-      if (!w->in_sleepers) {
-        // A notifier took us out and counted us as a searcher.
-        w->searching = w->woken_to_search;
-        w->woken_to_search = false;
-        return;
-      }
-      if (leave || has_work_for(w) || extra_ready() || shutdown_.load(memory_order_relaxed)) {
-        remove_sleeper(w);
-        return;
-      }
+      if (idle_.try_leave(w, [&] { return leave || wake_reason(); })) return;
     }
-  }
-
-  void remove_sleeper(worker* w) {
-    // Preconditions: idle_mu_ held, w in sleepers_.
-    for (std::size_t i = 0; i < sleepers_.size(); ++i) {
-      if (sleepers_[i] == w) {
-        sleepers_[i] = sleepers_.back();
-        sleepers_.pop_back();
-        break;
-      }
-    }
-    w->in_sleepers = false;
-    num_sleeping_.fetch_sub(1, memory_order_relaxed);  // relaxed: under idle_mu_
   }
 
   // ---- the worker loop ------------------------------------------------------------------
@@ -566,18 +479,20 @@ private:
     return take_from_inject(w);
   }
 
+  /// Takes a fair share of the inject queue into the local queue (only as much as fits, so
+  /// nothing overflows back); returns the first to run now.
   task_header* take_from_inject(worker* w) {
     if (inject_.is_empty()) return nullptr;
-    // Take a fair share into the local queue, keep the first to run now.
-    const std::size_t share =
-        std::max<std::size_t>(1, std::min(w->queue.capacity() / 2,
-                                          inject_.len() / workers_.size() + 1));
+    const std::size_t room = w->queue.capacity() - w->queue.len();
+    const std::size_t share = std::clamp<std::size_t>(inject_.len() / workers_.size() + 1, 1,
+                                                      std::min(room + 1, w->queue.capacity() / 2));
     task_header* first = nullptr;
     inject_.pop_n(share, [&](task_header* t) {
       if (first == nullptr) {
         first = t;
       } else {
-        push_local(w, t);
+        [[maybe_unused]] const bool ok = w->queue.try_push(t);
+        WEFT_ASSERT(ok, "the inject share was sized to fit the local queue");
       }
     });
     return first;
@@ -585,7 +500,7 @@ private:
 
   task_header* steal_work(worker* w) {
     if (!cfg_.enable_stealing || workers_.size() == 1) return take_from_inject(w);
-    if (!transition_to_searching(w)) return nullptr;
+    if (!idle_.begin_search(w)) return nullptr;
     const std::size_t n = workers_.size();
     const std::size_t start = w->next_random() % n;
     for (std::size_t i = 0; i < n; ++i) {
@@ -607,14 +522,15 @@ private:
       schedule_remote(t);
       return;
     }
-    if (w->searching) transition_from_searching(w);
+    if (w->searching && idle_.end_search(w)) notify_parked();
     w->polls.add();
     t->vtable->run(t);
   }
 
   void run_worker(worker* w) {
-    context_guard guard(&w->ctx);
+    binding_guard guard(&w->binding);
     if (cfg_.on_thread_start) cfg_.on_thread_start();
+    // relaxed: shutdown_ is also announced by an unpark, and checked once per task.
     while (!shutdown_.load(memory_order_relaxed)) {
       if (task_header* t = next_task(w)) {
         run_task(w, t);
@@ -659,72 +575,16 @@ private:
     // Step 3: drop the queue entries (their tasks are complete now).
     if (w->lifo != nullptr) std::exchange(w->lifo, nullptr)->drop_ref();
     while (task_header* t = w->queue.pop()) t->drop_ref();
-    drop_batch(w->remote.close());
-    if (w->index == 0) drop_batch(inject_.close());
+    w->remote.close([](task_header* t) { t->drop_ref(); });
+    if (w->index == 0) inject_.close([](task_header* t) { t->drop_ref(); });
     if (w->drv) w->drv->shutdown();
-  }
-
-  // ---- current-thread flavour -----------------------------------------------------------
-
-  template <class F> future_output_t<F> block_on_current_thread_flavour(F f) {
-    worker* w = workers_[0].get();
-    if (ct_thread_ != std::this_thread::get_id()) {
-      WEFT_THROW(std::logic_error("weft: block_on of a current-thread runtime from a thread other "
-                                  "than the one that built it (its io_uring belongs to that "
-                                  "thread)"));
-    }
-    // Only the building thread gets here, so this guards against nesting, not concurrency.
-    if (block_on_active_.exchange(true)) {
-      WEFT_THROW(std::logic_error("weft: nested block_on on a current-thread runtime (from inside "
-                                  "its block_on); co_await the future instead"));
-    }
-    struct active_reset {
-      atomic<bool>& flag;
-      ~active_reset() { flag.store(false); }
-    } reset{block_on_active_};
-    context_guard guard(&w->ctx);
-    // Returning leaves no wake-up read of the driver's own in flight, so a runtime with no
-    // I/O in flight can be destroyed from any thread (see shutdown_from_owner).
-    struct settle_on_exit {
-      driver* d;
-      ~settle_on_exit() { d->settle(); }
-    } settle{w->drv.get()};
-    F fut = std::move(f);  // inside the context, like the multi-thread root
-    root_waker root(w->drv.get());
-    const waker wk = root.make_waker();
-    context cx(wk);
-    for (;;) {
-      if (root.take_notification()) {
-        coop::budget_scope budget;
-        auto p = fut.poll(cx);
-        if (p.is_ready()) {
-          root.detach();
-          return p.take();  // also for void: returning a void expression
-        }
-      }
-      bool ran = false;
-      for (unsigned i = 0; i < cfg_.event_interval; ++i) {
-        task_header* t = next_task(w);
-        if (t == nullptr) break;
-        run_task(w, t);
-        ran = true;
-        if (root.is_notified()) break;
-      }
-      if (ran) continue;
-      w->drv->turn();
-      if (root.is_notified()) continue;
-      park_worker(w, [&] { return root.is_notified(); });
-    }
   }
 
   runtime_config cfg_;
   std::vector<std::unique_ptr<worker>> workers_;
   inject_queue inject_;
   owned_tasks owned_;
-  std::mutex idle_mu_;
-  std::vector<worker*> sleepers_;
-  alignas(cache_line) atomic<std::size_t> num_searching_{0};
-  atomic<std::size_t> num_sleeping_{0};
+  idle idle_;
   alignas(cache_line) atomic<bool> shutdown_{false};
   std::mutex shutdown_mu_;
   bool shutdown_done_ = false;  // guarded by shutdown_mu_
@@ -733,12 +593,13 @@ private:
   atomic<std::uint64_t> completed_outside_{0};
   atomic<long> refs_{1};
   atomic<bool> block_on_active_{false};
-  block_on_drivers block_on_drivers_{cfg_.make_driver};
   std::thread::id ct_thread_;
   std::latch stop_latch_;
   std::latch cancel_latch_;
   blocking_pool blocking_;
+  block_on_drivers block_on_drivers_;
 };
 
-} // namespace detail
-} // namespace weft
+} // namespace weft::detail
+
+#include "weft/runtime/detail/root_loops.hpp"

@@ -47,18 +47,27 @@ struct alignas(16) frame_prefix {
   alignas(task_header) unsigned char header_storage[sizeof(task_header)];
 
   static frame_prefix* of_frame(void* frame) noexcept {
-    // Safety: every task frame was allocated by allocate_frame, right after its prefix.
-    return reinterpret_cast<frame_prefix*>(static_cast<char*>(frame) - sizeof(frame_prefix));
+    // Safety: every task frame was allocated by allocate_frame, right after its prefix, in
+    // one block; stepping back stays inside that block.
+    return reinterpret_cast<frame_prefix*>(opaque(static_cast<char*>(frame)) - sizeof(frame_prefix));
   }
   static frame_prefix* of_header(task_header* t) noexcept {
     // Safety: spawned frames' headers live in header_storage of their prefix.
-    return reinterpret_cast<frame_prefix*>(reinterpret_cast<char*>(t) -
+    return reinterpret_cast<frame_prefix*>(opaque(reinterpret_cast<char*>(t)) -
                                            offsetof(frame_prefix, header_storage));
   }
   void* frame() noexcept { return reinterpret_cast<char*>(this) + sizeof(frame_prefix); }
   task_header* header() noexcept {
     // Safety: only called on spawned frames, whose header was constructed in the storage.
     return std::launder(reinterpret_cast<task_header*>(header_storage));
+  }
+
+  /// Hides where `p` came from, so the compiler's object-size tracking (and UBSan's check
+  /// built on it) does not take the frame, or the header, for the whole allocation: the
+  /// prefix lies before both, in the same block.
+  static char* opaque(char* p) noexcept {
+    __asm__("" : "+r"(p));
+    return p;
   }
 
   /// The promise's operator new: prefix + frame in one block.
