@@ -12,8 +12,9 @@
 //   branch: replayed from `path` while pos < path.size(), else appended with index 0.
 //   Candidates: the running thread first (continuing is free), then the other runnable
 //   threads, which cost one preemption each and are offered only while preemptions <
-//   bound. After a spin/yield the others come first for free; when the running thread
-//   blocks or exits, every runnable thread is free. When none is runnable, a timed sleeper
+//   bound. A spin/yield is no branch: the next runnable thread in round-robin order runs
+//   (free), so spinners cannot starve the thread they wait for, nor branch without end.
+//   When the running thread blocks or exits, every runnable thread is a free candidate. When none is runnable, a timed sleeper
 //   times out (time passes only when nothing can run); if there is none either, the
 //   execution deadlocked.
 // - A failure (model assertion, deadlock, step bound) sets `over` and `failed` and leaves
@@ -253,13 +254,19 @@ struct execution {
             cand[n++] = static_cast<std::int8_t>(i);
         }
       }
-    } else {
-      for (int i = 0; i < count; ++i) {
-        if ((i != me || !yielding) &&
-            threads[static_cast<std::size_t>(i)]->state == run_state::runnable)
+    } else if (yielding) {
+      // Round robin, not a branch: the next runnable thread after `me`. Spinners waiting
+      // for each other would otherwise branch at every turn of their loops without end.
+      for (int k = 1; k <= count && n == 0; ++k) {
+        const int i = (me + k) % count;
+        if (threads[static_cast<std::size_t>(i)]->state == run_state::runnable)
           cand[n++] = static_cast<std::int8_t>(i);
       }
-      if (n == 0 && yielding && me_runnable) cand[n++] = static_cast<std::int8_t>(me);
+    } else {
+      for (int i = 0; i < count; ++i) {
+        if (threads[static_cast<std::size_t>(i)]->state == run_state::runnable)
+          cand[n++] = static_cast<std::int8_t>(i);
+      }
     }
     if (n == 0) {
       for (int i = 0; i < count; ++i) {

@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <string>
 
 #include "explorer.hpp"
+#include "weft/core/waker.hpp"
+#include "weft/detail/atomic.hpp"
 
 namespace weft::model {
 
@@ -40,6 +43,33 @@ inline ::testing::AssertionResult passed(const result& r) {
          << filter << "'\nlast scheduling points (step thread op object):\n"
          << r.trace;
 }
+
+/// A waker for a model's own waiting thread: each wake bumps a word that thread sleeps on
+/// (explorer-blocking, so a wake that never comes is a deadlock). It owns no reference and
+/// must outlive every clone (declare it before what may hold one).
+///   const auto seen = w.seen(); /* poll with w.make() */; if (pending) w.sleep(seen);
+class flag_waker {
+public:
+  [[nodiscard]] waker make() const { return waker(this, &vtable); }
+  [[nodiscard]] std::uint32_t seen() const { return seq_.load(); }
+  void sleep(std::uint32_t seen) const { seq_.wait(seen); }
+  [[nodiscard]] int wakes() const { return wakes_; }
+
+private:
+  static flag_waker* self(const void* d) { return static_cast<flag_waker*>(const_cast<void*>(d)); }
+  static const void* clone(const void* d) { return d; }
+  static void wake(const void* d) { wake_by_ref(d); }
+  static void wake_by_ref(const void* d) {
+    ++self(d)->wakes_;  // plain: model threads run one at a time
+    self(d)->seq_.fetch_add(1);
+    self(d)->seq_.notify_all();
+  }
+  static void drop(const void* /*d*/) {}
+  static constexpr waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
+
+  mutable detail::atomic<std::uint32_t> seq_{0};
+  int wakes_ = 0;
+};
 
 } // namespace weft::model
 

@@ -28,6 +28,7 @@ namespace {
 
 using weft::detail::atomic;
 using weft::detail::task_header;
+using weft::model::flag_waker;
 
 // Live objects of each kind; plain ints, because the explorer runs one thread at a time and
 // every hand-over of its baton goes through a mutex.
@@ -219,30 +220,6 @@ private:
   atomic<std::uint32_t> signal_{0};
   atomic<int> stop_{0};
   int released_ = 0;
-};
-
-/// A waker that bumps a word the joiner sleeps on; it owns nothing (it outlives the task).
-class flag_waker {
-public:
-  [[nodiscard]] weft::waker make() const { return weft::waker(this, &vtable); }
-  [[nodiscard]] std::uint32_t seen() const { return seq_.load(); }
-  void sleep(std::uint32_t seen) const { seq_.wait(seen); }
-  [[nodiscard]] int wakes() const { return wakes_; }
-
-private:
-  static flag_waker* self(const void* d) { return static_cast<flag_waker*>(const_cast<void*>(d)); }
-  static const void* clone(const void* d) { return d; }
-  static void wake(const void* d) { wake_by_ref(d); }
-  static void wake_by_ref(const void* d) {
-    ++self(d)->wakes_;
-    self(d)->seq_.fetch_add(1);
-    self(d)->seq_.notify_all();
-  }
-  static void drop(const void* /*d*/) {}
-  static constexpr weft::waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
-
-  mutable atomic<std::uint32_t> seq_{0};
-  int wakes_ = 0;
 };
 
 /// Polls `h` with `w` until it is ready, sleeping between polls.
