@@ -21,6 +21,7 @@
 #include "fuzz_input.hpp"
 #include "support/io_ledger_ring.hpp"
 #include "support/io_support.hpp"
+#include "weft/testing/fault_ring.hpp"
 #include "weft/weft.hpp"
 
 namespace {
@@ -223,22 +224,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t fds_before = weft::test::fd_count();
   auto ledger = std::make_shared<weft::test::io_ledger>();
   {
-    weft::io::fault_plan plan;
+    weft::testing::fault_plan plan;
     plan.seed = in.u32();
     // At most 1/2: a retried op then fails 1024 times in a row with probability 2^-1024.
     plan.enter_error_rate = in.below(129) / 256.0;
     plan.short_rate = in.below(129) / 256.0;
     plan.error_rate = in.below(129) / 256.0;
-    weft::io::driver_options o;
-    o.sq_entries = 1u << in.below(4);
-    o.cq_entries = o.sq_entries * 2;
-    o.make_ring = [plan, ledger](unsigned sq, unsigned cq) -> std::unique_ptr<weft::io::ring> {
+    const unsigned sq_entries = 1u << in.below(4);
+    weft::io::ring_maker make_ring = [plan, ledger](unsigned sq, unsigned cq)
+        -> std::unique_ptr<weft::io::ring> {
       return std::make_unique<weft::test::ledger_ring>(
-          std::make_unique<weft::io::fault_ring>(std::make_unique<weft::io::uring_ring>(sq, cq),
+          std::make_unique<weft::testing::fault_ring>(std::make_unique<weft::io::uring_ring>(sq, cq),
                                                  plan),
           ledger);
     };
-    auto rt = weft::runtime::builder().current_thread().driver(weft::io::uring_driver_factory(o)).build();
+    auto rt = weft::runtime::builder()
+                  .current_thread()
+                  .ring_entries(sq_entries, sq_entries * 2)
+                  .driver(weft::io::uring_driver_factory(make_ring))
+                  .build();
     rt.block_on(scenario(in));
   }
   FUZZ_CHECK(ledger->orphans() == 0);

@@ -52,18 +52,16 @@ public:
   void check_all_taken() const {
     for (std::size_t i = 0; i < seen_.size(); ++i) WEFT_MODEL_ASSERT(seen_[i] == 1);
   }
-  /// The overflow callback: walks the batch, checking its shape.
+  /// The overflow callback: takes every task of the batch.
   auto overflow() {
-    return [this](task_header* first, task_header* last, std::size_t count) {
-      task_header* t = first;
-      for (std::size_t i = 1; i < count; ++i) {
+    return [this](weft::detail::local_queue::overflow_batch& batch) {
+      const std::size_t count = batch.count();
+      WEFT_MODEL_ASSERT(count >= 1);
+      for (std::size_t i = 0; i < count; ++i) {
+        task_header* t = batch.next();
         WEFT_MODEL_ASSERT(t != nullptr);
-        task_header* next = t->queue_next;
         take(t);
-        t = next;
       }
-      WEFT_MODEL_ASSERT(t == last && last->queue_next == nullptr);
-      take(last);
     };
   }
 

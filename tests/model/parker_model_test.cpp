@@ -12,7 +12,7 @@
 
 // The headers under test (one line each: the lead's restructure may move them).
 #include "weft/runtime/driver.hpp"  // weft::detail::park_driver
-#include "weft/task/parker.hpp"     // weft::detail::thread_parker
+#include "weft/task/thread_parker.hpp"     // weft::detail::thread_parker
 
 namespace {
 

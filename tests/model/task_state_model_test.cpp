@@ -8,6 +8,8 @@
 // wake-up is a deadlock: the joiner sleeps, the worker idles, nobody is left to wake them).
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -21,8 +23,8 @@
 #include "weft/detail/spin_lock.hpp"
 
 // The headers under test (one line each: the lead's restructure moves them to task/).
-#include "weft/runtime/detail/cell.hpp"  // task_cell (the harness), task_header, task_state
-#include "weft/runtime/join_handle.hpp"  // join_handle
+#include "weft/task/spawn_task.hpp"  // task_cell (the harness), task_header, task_state
+#include "weft/task/join_handle.hpp"  // join_handle
 
 namespace {
 
@@ -164,16 +166,21 @@ void weft::detail::task_cell<event_future>::operator delete(void* p, std::size_t
 
 namespace {
 
-/// One worker's scheduler: a Treiber stack of woken tasks and a word the worker sleeps on.
+/// One worker's scheduler: a few slots for woken tasks (a task sits in at most one, by the
+/// state word's invariant 1) and a word the worker sleeps on.
 class model_scheduler final : public weft::detail::scheduler_base {
 public:
   void schedule(task_header* t, bool /*yield*/) override {
-    task_header* head = head_.load();
-    do {
-      t->queue_next = head;
-    } while (!head_.compare_exchange_weak(head, t));
-    signal();
+    for (auto& slot : slots_) {
+      task_header* expected = nullptr;
+      if (slot.compare_exchange_strong(expected, t)) {
+        signal();
+        return;
+      }
+    }
+    WEFT_MODEL_ASSERT(false && "more tasks queued than the model has slots");
   }
+  std::function<void(std::exception_ptr)> exception_hook() const override { return {}; }
   std::uint64_t release(task_header* /*t*/) noexcept override {
     ++released_;
     WEFT_MODEL_ASSERT(released_ == 1 && "the owned-list entry was released twice");
@@ -187,18 +194,20 @@ public:
   void run_worker() {
     for (;;) {
       const std::uint32_t seen = signal_.load();
-      if (task_header* t = head_.exchange(nullptr)) {
-        while (t != nullptr) {
-          task_header* next = t->queue_next;
-          t->vtable->run(t);  // may free t: read queue_next first
-          t = next;
+      bool ran = false;
+      for (auto& slot : slots_) {
+        if (task_header* t = slot.exchange(nullptr)) {
+          t->vtable->run(t);
+          ran = true;
         }
-        continue;
       }
+      if (ran) continue;
       // After stop() only this thread queues tasks (a poll that was woken meanwhile), and a
       // push may have landed since the exchange above: return only when it is empty too.
       if (stop_.load() != 0) {
-        if (head_.load() == nullptr) return;
+        bool empty = true;
+        for (auto& slot : slots_) empty = empty && slot.load() == nullptr;
+        if (empty) return;
         continue;
       }
       signal_.wait(seen);
@@ -216,7 +225,7 @@ private:
     signal_.notify_one();
   }
 
-  atomic<task_header*> head_{nullptr};
+  atomic<task_header*> slots_[4] = {};
   atomic<std::uint32_t> signal_{0};
   atomic<int> stop_{0};
   int released_ = 0;

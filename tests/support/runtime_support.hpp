@@ -10,6 +10,7 @@
 // Not here: anything that drives a runtime (tests build their own with runtime::builder).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -265,7 +266,7 @@ private:
 /// and bumps `polls` (if given).
 class parked_forever {
 public:
-  explicit parked_forever(waker_slot* slot = nullptr, detail::atomic<long>* polls = nullptr)
+  explicit parked_forever(waker_slot* slot = nullptr, std::atomic<long>* polls = nullptr)
       : slot_(slot), polls_(polls) {}
   ::weft::poll<void> poll(context& cx) {
     if (polls_ != nullptr) polls_->fetch_add(1);
@@ -275,7 +276,7 @@ public:
 
 private:
   waker_slot* slot_;
-  detail::atomic<long>* polls_;
+  std::atomic<long>* polls_;
 };
 
 } // namespace weft::test

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "weft/core/context.hpp"
+#include "weft/detail/chaos.hpp"
 
 namespace weft::coop {
 
@@ -38,7 +39,9 @@ class budget_scope {
 public:
   explicit budget_scope(int budget = default_budget) noexcept
       : saved_(detail::remaining) {
-    detail::remaining = budget;
+    // Chaos builds: a budget that (almost) always runs out, so every yield path is taken.
+    detail::remaining =
+        weft::detail::chaos_enabled ? static_cast<int>(weft::detail::chaos_below(3)) : budget;
   }
   budget_scope(const budget_scope&) = delete;
   budget_scope& operator=(const budget_scope&) = delete;

@@ -47,6 +47,7 @@
 
 #include "weft/core/waker.hpp"
 #include "weft/detail/atomic.hpp"
+#include "weft/detail/chaos.hpp"
 #include "weft/detail/futex.hpp"
 #include "weft/detail/park_state.hpp"
 #include "weft/io/detail/clock.hpp"
@@ -180,7 +181,7 @@ public:
     for (int spins = 0;; ++spins) {
       if (io_uring_sqe* sqe = ring_->get_sqe()) return sqe;
       flush_and_reap();
-      if (spins > 1000) std::this_thread::yield();
+      if (spins > 1000) weft::detail::thread_yield();
     }
   }
 
@@ -460,6 +461,7 @@ private:
       op->done.store(1, weft::detail::memory_order_release);
       weft::detail::futex_wake(op->done);
     } else if (w.valid()) {
+      weft::detail::chaos_point();
       std::move(w).wake();
     }
     op->release();  // the kernel's reference

@@ -54,6 +54,7 @@
 
 #include "weft/core/future.hpp"
 #include "weft/detail/atomic.hpp"
+#include "weft/detail/chaos.hpp"
 #include "weft/runtime/config.hpp"
 #include "weft/runtime/detail/block_on_drivers.hpp"
 #include "weft/runtime/detail/blocking_pool.hpp"
@@ -191,6 +192,7 @@ public:
   // ---- scheduler_base -------------------------------------------------------------------
 
   void schedule(task_header* t, bool yield) override {
+    if (chaos_one_in(2)) yield = true;  // chaos builds: bypass the LIFO slot at random
     thread_binding* b = current_binding;
     if (b != nullptr && b->sched == this && b->w != nullptr &&
         (t->owner_worker < 0 || t->owner_worker == static_cast<int>(b->w->index))) {
@@ -461,7 +463,8 @@ private:
   task_header* next_task(worker* w) {
     ++w->tick;
     if (w->tick % cfg_.event_interval == 0) w->drv->turn();
-    if (w->tick % cfg_.global_queue_interval == 0) {
+    // Chaos builds also look at the shared queues first at random: another run order.
+    if (w->tick % cfg_.global_queue_interval == 0 || chaos_one_in(3)) {
       if (task_header* t = w->remote.pop()) return t;
       if (task_header* t = inject_.pop()) return t;
     }
@@ -502,7 +505,8 @@ private:
     if (!cfg_.enable_stealing || workers_.size() == 1) return take_from_inject(w);
     if (!idle_.begin_search(w)) return nullptr;
     const std::size_t n = workers_.size();
-    const std::size_t start = w->next_random() % n;
+    const std::size_t start =
+        chaos_enabled ? chaos_below(static_cast<std::uint32_t>(n)) : w->next_random() % n;
     for (std::size_t i = 0; i < n; ++i) {
       worker* victim = workers_[(start + i) % n].get();
       if (victim == w) continue;
@@ -524,6 +528,7 @@ private:
     }
     if (w->searching && idle_.end_search(w)) notify_parked();
     w->polls.add();
+    chaos_point();
     t->vtable->run(t);
   }
 
@@ -559,7 +564,7 @@ private:
       if (w->drv) {
         w->drv->park(std::chrono::milliseconds(1));
       } else {
-        std::this_thread::yield();
+        thread_yield();
       }
     }
   }

@@ -23,6 +23,7 @@
 
 #include "weft/core/context.hpp"
 #include "weft/core/coop.hpp"
+#include "weft/detail/chaos.hpp"
 #include "weft/task/scheduler_base.hpp"
 #include "weft/task/task_header.hpp"
 #include "weft/task/task_waker.hpp"
@@ -47,6 +48,8 @@ template <class Kind> struct harness {
       complete(t, 1);
       return;
     }
+    // Chaos builds: a spurious wake now and then (every future must tolerate extra polls).
+    if (chaos_one_in(16)) borrowed_task_waker(t).get().wake_by_ref();
     switch (t->state.transition_to_idle()) {
     case task_state::to_idle::ok:
       return;
