@@ -244,6 +244,8 @@ def gbench_section(folder):
             if b.get("run_type") == "aggregate":
                 continue
             per = b.get("per_item")
+            if per is None and b.get("items_per_second"):
+                per = 1 / b["items_per_second"]
             per_s = "–" if per is None else f"{per * 1e9:.1f} ns"
             rt = b.get("real_time")
             rt_s = "–" if rt is None else f"{rt * scale.get(b.get('time_unit', 'ns'), 1):.0f} ns"
@@ -289,7 +291,8 @@ def main():
             elif kind == "micro":
                 micro.append(d)
             elif kind == "skip":
-                skips.append(f"- {d.get('part')} **{d.get('name')}**: {d.get('reason', '').replace('_', ' ')}")
+                reason = line.split("reason=", 1)[1].strip() if "reason=" in line else "?"
+                skips.append(f"- {d.get('part')} **{d.get('name', '?').replace('/', ' ')}**: {reason}")
     echo.order()
     http.order()
 
