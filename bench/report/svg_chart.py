@@ -2,7 +2,7 @@
 
 grouped_bars(title, groups, series, y_label, ref=None) returns an SVG document: one cluster
 of bars per group (e.g. a scenario "C=50 S=64"), one bar per series (a server) in a fixed
-colour, values printed above the bars, an optional dashed reference line (e.g. 1.0 for
+colour, each value in its bar's tooltip, an optional dashed reference line (e.g. 1.0 for
 "equal to the raw liburing server"). Missing values (None) leave a gap.
 """
 
