@@ -16,9 +16,10 @@
 // Output: one line of key=value pairs on stdout, e.g.
 //   msgs_per_s=141234.5 msgs=282469 p50_us=331.2 p99_us=702.1 p999_us=1011.3 max_us=2210.0
 //   srv_cpu_us_per_msg=6.41 srv_cpu_pct=90.5 srv_cpu_source=schedstat srv_core_us_per_msg=6.9
-//   srv_core_pct=97.0 cli_cpu_pct=99.1 errors=0
-// Exit status: 0 on success, 1 when a check failed (a bad answer, a closed connection), 2 on
-// a usage or setup error.
+//   srv_core_pct=97.0 cli_cpu_pct=99.1 conns=50 size=64 stalled=0 errors=0
+// (stalled: connections whose request was sent before the window and still had no answer at
+// its end.) Exit status: 0 on success; 1 when a check failed (a bad answer, a closed
+// connection) or no answer at all completed in the window; 2 on a usage or setup error.
 #include <arpa/inet.h>
 #include <liburing.h>
 #include <netinet/in.h>
@@ -206,11 +207,16 @@ public:
     if (o_.server_cpu >= 0)
       std::printf(" srv_core_us_per_msg=%.3f srv_core_pct=%.1f", per_msg_us(closed.core_busy_ns),
                   pct(closed.core_busy_ns, closed.core_total_ns));
-    std::printf(" cli_cpu_pct=%.1f conns=%d size=%d errors=%llu\n",
-                pct(closed.client_ns, closed.wall_ns), o_.conns, o_.size,
+    // A connection whose request in flight is older than the window got no answer in it.
+    std::size_t stalled = 0;
+    for (const auto& c : conns_) stalled += c.started_ns < w.wall_ns ? 1 : 0;
+    std::printf(" cli_cpu_pct=%.1f conns=%d size=%d stalled=%zu errors=%llu\n",
+                pct(closed.client_ns, closed.wall_ns), o_.conns, o_.size, stalled,
                 static_cast<unsigned long long>(failed_));
     std::fflush(stdout);
-    return failed_ == 0 ? 0 : 1;
+    if (failed_ == 0 && msgs_ == 0)
+      std::fprintf(stderr, "loadgen: no answer completed in the measured window\n");
+    return failed_ == 0 && msgs_ > 0 ? 0 : 1;
   }
 
 private:
