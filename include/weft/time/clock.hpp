@@ -1,5 +1,5 @@
 // weft/time/clock.hpp: weft::time::now, pause, resume, advance (the clock itself lives with
-// the reactor, in io/detail/clock.hpp, because the drivers read it).
+// the reactor, in io/clock.hpp, because the drivers read it).
 #pragma once
 
-#include "weft/io/detail/clock.hpp"
+#include "weft/io/clock.hpp"

@@ -2,7 +2,7 @@
 // reaches a deadline. The first poll links a timer node (a small block from the frame
 // allocator) into the timer wheel of the driver of the thread polling it.
 //
-// Protocol (see io/detail/timer_node.hpp): the wheel belongs to the owner driver's thread. A
+// Protocol (see io/timer_node.hpp): the wheel belongs to the owner driver's thread. A
 // sleep polled or dropped on another thread (its task moved) never touches the wheel: it reads
 // `fired` / swaps the waker under the node's lock, and a drop takes its waker out and posts a
 // removal to the owner without waiting (the node is reference-counted), so dropping a sleep
@@ -15,8 +15,8 @@
 #include "weft/core/coop.hpp"
 #include "weft/core/future.hpp"
 #include "weft/io/uring_driver.hpp"
-#include "weft/io/detail/clock.hpp"
-#include "weft/io/detail/timer_node.hpp"
+#include "weft/io/clock.hpp"
+#include "weft/io/timer_node.hpp"
 
 namespace weft::time {
 

@@ -21,7 +21,7 @@
 #include <utility>
 
 #include "weft/detail/atomic.hpp"
-#include "weft/io/detail/timer_node.hpp"
+#include "weft/io/timer_node.hpp"
 
 namespace weft::io::detail {
 

@@ -9,8 +9,8 @@
 #include <cstddef>
 #include <optional>
 
-#include "weft/io/detail/clock.hpp"
-#include "weft/io/detail/timer_node.hpp"
+#include "weft/io/clock.hpp"
+#include "weft/io/timer_node.hpp"
 #include "weft/io/detail/timer_wheel.hpp"
 
 namespace weft::io::detail {

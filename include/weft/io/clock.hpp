@@ -1,4 +1,4 @@
-// weft/io/detail/clock.hpp: weft's notion of now: the steady clock, or a paused (virtual) clock for
+// weft/io/clock.hpp: weft's notion of now: the steady clock, or a paused (virtual) clock for
 // tests. Also the conversion between instants and timer-wheel ticks (1 tick = 1 ms).
 //
 // Protocol: the clock is process-wide. `paused_` and `offset_ns_` are atomics read by every

@@ -1,4 +1,4 @@
-// weft/io/detail/timer_node.hpp: timer_node, the heap node behind one sleep: a timer_entry
+// weft/io/timer_node.hpp: timer_node, the heap node behind one sleep: a timer_entry
 // linked into the wheel of the driver that first registered it, plus what crossing threads
 // needs: a lock, the fired and orphaned flags, the waker, and a reference count, so the
 // sleeping future can let go of it from any thread without waiting for the owner.
