@@ -166,6 +166,22 @@ public:
     return ops_in_flight_ != 0 || cancels_in_flight_ != 0 || wake_armed_ || msg_in_flight_ != 0;
   }
 
+  void cancel_all() override {
+    service();
+    if (ops_in_flight_ == 0) return;
+    cancelling_all_ = true;  // what completes now is not retried
+    io_uring_sqe* sqe = acquire_sqe();
+    io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+    sqe->user_data = tag_ignore;
+    while (ops_in_flight_ != 0) {
+      __kernel_timespec ts{0, 10'000'000};
+      enter(1, &ts);
+      reap_all();
+      service_mail();
+    }
+    cancelling_all_ = false;
+  }
+
   void shutdown() override {
     if (shut_down_) return;
     shut_down_ = true;
@@ -432,7 +448,7 @@ private:
 
   void complete_op(detail::op_state* op, std::int32_t res, std::uint32_t flags) {
     op->sqe = nullptr;
-    if (op->retryable && op->retries < max_retries && !shut_down_) {
+    if (op->retryable && op->retries < max_retries && !shut_down_ && !cancelling_all_) {
       op->lock.lock();
       const bool cancel = op->cancel_requested;
       op->lock.unlock();
@@ -476,6 +492,7 @@ private:
   std::uint64_t event_buf_ = 0;
   bool wake_armed_ = false;
   bool shut_down_ = false;
+  bool cancelling_all_ = false;
   std::size_t ops_in_flight_ = 0;
   std::size_t msg_in_flight_ = 0;
   std::size_t cancels_in_flight_ = 0;  // cancel SQEs, each holding an op reference

@@ -44,6 +44,9 @@ public:
   /// operations of futures alone: with none of those in flight, nothing of the kernel's
   /// remains. Called when a current-thread runtime's block_on returns. Owner thread only.
   virtual void settle() {}
+  /// Runtime shutdown, before the tasks' futures are dropped: cancel every operation in
+  /// flight and reap the completions, so dropping them then waits for nothing. Owner thread.
+  virtual void cancel_all() {}
   /// The owner thread is about to exit: cancel and reap everything in flight.
   virtual void shutdown() {}
   /// True while the kernel may still complete work submitted through this driver (so only

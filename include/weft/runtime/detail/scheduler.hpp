@@ -19,7 +19,9 @@
 // Shutdown (shutdown()):
 //   1. shutdown_ is set and every worker unparked; each leaves its loop after its current
 //      poll and waits at stop_latch_, so no task is being polled after it;
-//   2. owned tasks are closed (spawns refused) and every not-yet-complete task is claimed and
+//   2. each worker cancels the I/O in flight on its own ring in one batch and reaps it
+//      (io_latch_), so that dropping futures next waits for no kernel completion; then owned
+//      tasks are closed (spawns refused) and every not-yet-complete task is claimed and
 //      cancelled (its future destroyed) by a worker: worker i takes shard i, worker 0 also
 //      the shard of outside spawns; then cancel_latch_;
 //   3. every queue is closed and drained, dropping the queue references (the tasks in them
@@ -81,6 +83,7 @@ public:
       : cfg_(with_defaults(std::move(cfg))), owned_(worker_count(cfg_) + 1),
         idle_(worker_count(cfg_)),
         stop_latch_(static_cast<std::ptrdiff_t>(worker_count(cfg_))),
+        io_latch_(static_cast<std::ptrdiff_t>(worker_count(cfg_))),
         cancel_latch_(static_cast<std::ptrdiff_t>(worker_count(cfg_))),
         blocking_(cfg_.max_blocking_threads, cfg_.blocking_keep_alive, thread_binding{this},
                   cfg_.thread_name, owner_ref{this, &retain_thunk, &release_thunk}),
@@ -343,6 +346,7 @@ private:
         } else {
           // No driver: this worker never runs; let the others pass the shutdown latches.
           stop_latch_.count_down();
+          io_latch_.count_down();
           cancel_latch_.count_down();
         }
       });
@@ -451,12 +455,27 @@ private:
       // relaxed: shutdown_ is also announced by an unpark, which orders it.
       return has_work_for(w) || extra_ready() || shutdown_.load(memory_order_relaxed);
     };
-    bool leave = wake_reason();
+    bool leave = wake_reason() || spin_for_work(wake_reason);
     for (;;) {
       if (!leave) w->drv->park(std::nullopt);
       if (idle_.try_leave(w, [&] { return leave || wake_reason(); })) return;
     }
   }
+
+  /// A worker about to park spins a little first (multi-thread flavour only), watching for
+  /// work: a hand-off from another worker then costs no kernel round trip on either side (the
+  /// waker's unpark finds the driver not yet parked and only sets its notification). Bounded
+  /// (spin_limit), so an idle runtime still sleeps at once, in CPU terms.
+  template <class WakeReason> bool spin_for_work(WakeReason& wake_reason) const {
+    if (cfg_.current_thread || workers_.size() == 1) return false;
+    const auto until = std::chrono::steady_clock::now() + spin_limit;
+    for (unsigned i = 1;; ++i) {
+      spin_pause();
+      if (wake_reason()) return true;
+      if (i % 16 == 0 && std::chrono::steady_clock::now() >= until) return false;
+    }
+  }
+  static constexpr std::chrono::microseconds spin_limit{20};
 
   // ---- the worker loop ------------------------------------------------------------------
 
@@ -572,7 +591,10 @@ private:
   void shutdown_worker(worker* w) {
     // Step 1: nobody polls after this point.
     arrive_and_serve(stop_latch_, w);
-    // Step 2: cancel every task that is not complete.
+    // Step 2: cancel every task that is not complete. The I/O goes first, each worker on its
+    // own ring (in one batch), so dropping the futures then waits for no completion.
+    if (w->drv) w->drv->cancel_all();
+    arrive_and_serve(io_latch_, w);
     owned_.close();
     owned_.shutdown_shard(w->index);
     if (w->index == 0) owned_.shutdown_shard(workers_.size());
@@ -600,6 +622,7 @@ private:
   atomic<bool> block_on_active_{false};
   std::thread::id ct_thread_;
   std::latch stop_latch_;
+  std::latch io_latch_;
   std::latch cancel_latch_;
   blocking_pool blocking_;
   block_on_drivers block_on_drivers_;
