@@ -114,8 +114,10 @@ private:
 };
 
 inline clock_state& global_clock() {
-  static clock_state c;
-  return c;
+  // Leaked on purpose: a driver may be destroyed during exit (by a blocking-pool thread that
+  // held the last reference to its runtime), after static destructors ran.
+  static auto* c = new clock_state;
+  return *c;
 }
 
 /// The wheel tick of `t`, rounded up (a timer never fires early).
