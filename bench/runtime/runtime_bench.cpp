@@ -1,12 +1,14 @@
 // bench/runtime/runtime_bench.cpp: the executor's hot paths, tokio-style names.
 //   BM_rt_spawn_many      1,000,000 empty tasks spawned from inside a task (local spawns),
 //                         then every handle awaited; per task spawned and joined
+//   BM_rt_spawn_parallel  one spawner per worker, 1,000,000 tasks in all; per task
 //   BM_rt_ping_pong       two tasks hand a token back and forth; per hand-off
 //   BM_rt_ping_pong_cross_worker  the same, pinned to two workers; per hand-off
 //   BM_rt_yield_many      N tasks each yield_now() 1000 times; per yield
 //   BM_rt_chained_spawn   each task spawns the next, 100,000 deep; per task
 //   BM_rt_spawn_blocking  spawn_blocking of a trivial function; per job
-// The range argument is the worker count (or the blocking pool size). Each runtime is built
+// The range argument is the worker count (0: the current-thread flavour) or the blocking
+// pool size. BM_rt_spawn_many is the body of ../shared/peers' `tokio_micro spawn`. Each runtime is built
 // once, outside the timing loop; iterations are fixed and few so the binary runs in < 1 min.
 // Every benchmark reports items/s and the inverted rate `per_item` (time per item).
 #include <benchmark/benchmark.h>
@@ -28,8 +30,15 @@ void report_items(benchmark::State& state, std::int64_t per_iteration) {
       benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
+/// `workers` 0 means the current-thread flavour (tokio's `ct`), n > 0 a runtime with n workers.
 weft::runtime make_runtime(std::int64_t workers) {
-  return weft::runtime::builder().workers(static_cast<std::size_t>(workers)).build();
+  auto b = weft::runtime::builder();
+  if (workers == 0) {
+    b.current_thread();
+  } else {
+    b.workers(static_cast<std::size_t>(workers));
+  }
+  return b.build();
 }
 
 // A minimal single-taker hand-off: a flag, plus the taker's waker under a spin lock.
@@ -103,6 +112,41 @@ void BM_rt_spawn_many(benchmark::State& state) {
   report_items(state, n);
 }
 BENCHMARK(BM_rt_spawn_many)
+    ->ArgName("workers")
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(3)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// ---- BM_rt_spawn_parallel ---------------------------------------------------------------
+// One spawner task per worker (pinned to it), each spawning n / workers empty tasks and then
+// awaiting them: the throughput of spawn+join when every worker spawns (it should scale
+// with the worker count: goal >= 1.6x on 2 workers over 1).
+
+weft::task<void> spawn_share(std::int64_t n) {
+  std::vector<weft::join_handle<void>> hs;
+  hs.reserve(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) hs.push_back(weft::spawn(empty_task()));
+  for (auto& h : hs) co_await h;
+}
+
+weft::task<void> spawn_parallel(std::int64_t n, std::size_t workers) {
+  std::vector<weft::join_handle<void>> spawners;
+  for (std::size_t w = 0; w < workers; ++w)
+    spawners.push_back(weft::spawn_on(w, spawn_share(n / static_cast<std::int64_t>(workers))));
+  for (auto& h : spawners) co_await h;
+}
+
+void BM_rt_spawn_parallel(benchmark::State& state) {
+  constexpr std::int64_t n = 1'000'000;
+  const auto workers = static_cast<std::size_t>(state.range(0));
+  auto rt = make_runtime(state.range(0));
+  for (auto _ : state) rt.block_on(rt.spawn(spawn_parallel(n, workers)));
+  report_items(state, n);
+}
+BENCHMARK(BM_rt_spawn_parallel)
     ->ArgName("workers")
     ->Arg(1)
     ->Arg(2)
