@@ -72,6 +72,7 @@ struct join_all_shared {
   void wake_node(join_all_node* n) {
     // acq_rel: pairs with the poller's clearing exchange; see the protocol block.
     if (n->queued.exchange(true, memory_order_acq_rel)) return;
+    // relaxed: a first guess for the CAS below, which publishes the link (release).
     join_all_node* head = ready_head.load(memory_order_relaxed);
     do {
       n->next = head;

@@ -172,6 +172,7 @@ public:
 
   /// Any thread: hands a linked batch of this heap's blocks back (invariant 2).
   void free_remote(slab_block* first, slab_block* last) noexcept {
+    // relaxed: a first guess for the CAS below, which publishes the batch (release).
     slab_block* head = remote_.load(memory_order_relaxed);
     do {
       last->next = head;

@@ -29,19 +29,23 @@ public:
   instant now() const noexcept {
     // acquire: pairs with pause()'s release of frozen_.
     if (paused_.load(weft::detail::memory_order_acquire)) {
+      // acquire: pairs with advance's release, so a timer due at the new time sees it.
       return frozen_ + std::chrono::nanoseconds(offset_ns_.load(weft::detail::memory_order_acquire));
     }
     // skew_ns_: how far weft's clock runs ahead of the steady clock after pauses, so time
     // never goes backwards when a paused (and advanced) clock resumes.
+    // acquire: pairs with resume's release of skew_ns_.
     return clock::now() + std::chrono::nanoseconds(skew_ns_.load(weft::detail::memory_order_acquire));
   }
 
   [[nodiscard]] bool paused() const noexcept {
+    // acquire: pairs with pause's release (frozen_ is visible with the flag).
     return paused_.load(weft::detail::memory_order_acquire);
   }
 
   void pause() {
     std::lock_guard lock(mu_);
+    // relaxed (these three): under mu_, which every writer holds.
     if (paused_.load(weft::detail::memory_order_relaxed)) return;
     frozen_ = clock::now() + std::chrono::nanoseconds(skew_ns_.load(weft::detail::memory_order_relaxed));
     offset_ns_.store(0, weft::detail::memory_order_relaxed);
@@ -51,6 +55,7 @@ public:
 
   void resume() {
     std::lock_guard lock(mu_);
+    // relaxed (both): under mu_, which every writer holds.
     if (paused_.load(weft::detail::memory_order_relaxed)) {
       const instant virtual_now =
           frozen_ + std::chrono::nanoseconds(offset_ns_.load(weft::detail::memory_order_relaxed));
@@ -58,6 +63,7 @@ public:
       // release: published before the flag flips, with it.
       skew_ns_.store(std::max<std::int64_t>(skew.count(), 0), weft::detail::memory_order_release);
     }
+    // release: the skew is published with the flag (pairs with now()'s acquire loads).
     paused_.store(false, weft::detail::memory_order_release);
     notify_drivers();
   }
@@ -65,6 +71,7 @@ public:
   /// Moves the paused clock forward by `d` (never backwards) and wakes the drivers.
   void advance(std::chrono::nanoseconds d) {
     std::lock_guard lock(mu_);
+    // acq_rel: release pairs with now()'s acquire; acquire orders after earlier advances.
     if (d.count() > 0) offset_ns_.fetch_add(d.count(), weft::detail::memory_order_acq_rel);
     notify_drivers();
   }
@@ -73,6 +80,7 @@ public:
   void advance_to(instant t) {
     std::lock_guard lock(mu_);
     const auto want = std::chrono::duration_cast<std::chrono::nanoseconds>(t - frozen_).count();
+    // relaxed: under mu_; release: pairs with now()'s acquire load.
     std::int64_t cur = offset_ns_.load(weft::detail::memory_order_relaxed);
     if (want > cur) offset_ns_.store(want, weft::detail::memory_order_release);
   }

@@ -58,6 +58,7 @@ public:
   enum class to_running { ok, cancelled };
   /// notified → running. The caller owns the queue entry that was notified.
   [[nodiscard]] to_running transition_to_running() noexcept {
+    // relaxed: a first guess for the CAS loop below, which does the ordering.
     std::uint64_t s = word_.load(memory_order_relaxed);
     for (;;) {
       WEFT_ASSERT((s & notified) && !(s & (running | complete)), "bad state to run");
@@ -73,6 +74,7 @@ public:
   /// step; `notified` keeps it (the caller re-queues); `cancelled` leaves running set (the
   /// caller cancels and completes).
   [[nodiscard]] to_idle transition_to_idle() noexcept {
+    // relaxed: a first guess for the CAS loop below, which does the ordering.
     std::uint64_t s = word_.load(memory_order_relaxed);
     for (;;) {
       WEFT_ASSERT(s & running, "idle from a non-running task");
@@ -94,6 +96,7 @@ public:
   /// stored a waker. Returns true if done (then the caller must not touch the task again
   /// unless `dealloc` is set, in which case it frees it); false leaves the state unchanged.
   [[nodiscard]] bool try_complete_fast(std::uint64_t n, bool& dealloc) noexcept {
+    // relaxed: a first guess for the CAS loop below, which does the ordering.
     std::uint64_t s = word_.load(memory_order_relaxed);
     for (;;) {
       if ((s & (join_interest | join_waker)) != join_interest) return false;
@@ -120,12 +123,14 @@ public:
   /// running → complete. Returns the state before. acq_rel: release publishes the output
   /// (invariant 4); acquire sees the join handle's waker write if join_waker is set.
   std::uint64_t transition_to_complete() noexcept {
+    // acq_rel: as documented above (release: the output; acquire: the join waker field).
     return word_.fetch_xor(running | complete, memory_order_acq_rel);
   }
 
   enum class to_notified { do_nothing, submit };
   /// A wake. `submit`: the caller must queue the task; a reference was added for the entry.
   [[nodiscard]] to_notified transition_to_notified() noexcept {
+    // relaxed: a first guess for the CAS loop below, which does the ordering.
     std::uint64_t s = word_.load(memory_order_relaxed);
     for (;;) {
       if (s & (complete | notified)) return to_notified::do_nothing;
@@ -141,6 +146,7 @@ public:
 
   /// An abort request. `submit`: the caller must queue the task so a worker cancels it.
   [[nodiscard]] to_notified transition_to_cancelled() noexcept {
+    // relaxed: a first guess for the CAS loop below, which does the ordering.
     std::uint64_t s = word_.load(memory_order_relaxed);
     for (;;) {
       if (s & (complete | cancelled)) return to_notified::do_nothing;
@@ -156,6 +162,7 @@ public:
   /// Shutdown: claims an idle task for cancellation (sets running|cancelled). False when
   /// the task is running elsewhere or complete.
   [[nodiscard]] bool transition_to_shutdown() noexcept {
+    // relaxed: a first guess for the CAS loop below, which does the ordering.
     std::uint64_t s = word_.load(memory_order_relaxed);
     for (;;) {
       if (s & (running | complete)) return false;
@@ -217,6 +224,7 @@ public:
   /// the waker, then its reference (not yet dropped in that case either). Without this the
   /// waker of an aborted joiner would live as long as the joined task.
   [[nodiscard]] join_dropped transition_join_dropped() noexcept {
+    // relaxed: a first guess for the CAS loop below, which does the ordering.
     std::uint64_t s = word_.load(memory_order_relaxed);
     for (;;) {
       WEFT_ASSERT(s & join_interest, "join handle dropped twice");

@@ -36,6 +36,7 @@ public:
         slots_(new atomic<task_header*>[capacity]) {
     WEFT_CHECK(capacity >= 4 && (capacity & (capacity - 1)) == 0 && capacity <= (1u << 30),
                "local queue capacity must be a power of two in [4, 2^30]");
+    // relaxed: before the queue is shared; publishing the queue orders these.
     for (std::size_t i = 0; i < capacity; ++i) slots_[i].store(nullptr, memory_order_relaxed);
   }
   local_queue(const local_queue&) = delete;
@@ -52,6 +53,7 @@ public:
         ++i_;
         return extra_;
       }
+      // relaxed: the owner's own slots, claimed by its CAS on head_ (see the protocol block).
       return q_->slots_[(start_ + i_++) & q_->mask_].load(memory_order_relaxed);
     }
 
@@ -74,8 +76,9 @@ public:
       const std::uint64_t head = head_.load(memory_order_acquire);
       const std::uint32_t steal = unpack_steal(head);
       const std::uint32_t real = unpack_real(head);
-      const std::uint32_t tail = tail_.load(memory_order_relaxed);  // only we write it
+      const std::uint32_t tail = tail_.load(memory_order_relaxed);  // relaxed: only we write it
       if (tail - steal < cap_) {
+        // relaxed: published by the release store of tail_ below.
         slots_[tail & mask_].store(t, memory_order_relaxed);
         // release: the slot write is visible to whoever acquires the new tail.
         tail_.store(tail + 1, memory_order_release);
@@ -106,11 +109,12 @@ public:
 
   /// Owner only. Pops the oldest task, or null.
   task_header* pop() noexcept {
+    // acquire: pairs with a thief's CAS ending its steal (the slots it read are free).
     std::uint64_t head = head_.load(memory_order_acquire);
     for (;;) {
       const std::uint32_t steal = unpack_steal(head);
       const std::uint32_t real = unpack_real(head);
-      const std::uint32_t tail = tail_.load(memory_order_relaxed);  // only we write it
+      const std::uint32_t tail = tail_.load(memory_order_relaxed);  // relaxed: only we write it
       if (real == tail) return nullptr;
       const std::uint32_t next_real = real + 1;
       const std::uint64_t next = steal == real ? pack(next_real, next_real) : pack(steal, next_real);
@@ -123,13 +127,14 @@ public:
   /// Called by a thief that owns `dst`: moves about half of this queue into `dst` and returns
   /// one of the stolen tasks (not pushed into dst), or null.
   task_header* steal_into(local_queue& dst) noexcept {
-    const std::uint32_t dst_tail = dst.tail_.load(memory_order_relaxed);  // dst is ours
+    const std::uint32_t dst_tail = dst.tail_.load(memory_order_relaxed);  // relaxed: dst is ours
     const std::uint32_t dst_steal = unpack_steal(dst.head_.load(memory_order_acquire));
     if (dst_tail - dst_steal > dst.cap_ / 2) return nullptr;  // plenty of work already
 
     std::uint32_t n = steal_into_claim(dst, dst_tail);
     if (n == 0) return nullptr;
     --n;
+    // relaxed: we wrote this slot ourselves in steal_into_claim.
     task_header* ret = dst.slots_[(dst_tail + n) & dst.mask_].load(memory_order_relaxed);
     if (n != 0) {
       // release: publishes the copied slots to dst's owner (us) and to thieves of dst.
@@ -140,11 +145,13 @@ public:
 
   /// Approximate number of queued tasks (any thread).
   [[nodiscard]] std::size_t len() const noexcept {
+    // acquire (both): pairs with the writers' releases; the answer is a snapshot anyway.
     const std::uint64_t head = head_.load(memory_order_acquire);
     const std::uint32_t tail = tail_.load(memory_order_acquire);
     return tail - unpack_steal(head);
   }
   [[nodiscard]] bool is_empty() const noexcept {
+    // acquire (both): pairs with the writers' releases; callers re-check (Dekker, idle.hpp).
     const std::uint64_t head = head_.load(memory_order_acquire);
     return unpack_real(head) == tail_.load(memory_order_acquire);
   }
@@ -178,6 +185,7 @@ private:
   }
 
   std::uint32_t steal_into_claim(local_queue& dst, std::uint32_t dst_tail) noexcept {
+    // acquire: pairs with the owner's and other thieves' CASes on head_.
     std::uint64_t prev = head_.load(memory_order_acquire);
     std::uint32_t src_real = 0;
     std::uint32_t n = 0;
@@ -196,10 +204,13 @@ private:
         break;
     }
     for (std::uint32_t i = 0; i < n; ++i) {
+      // relaxed (both): the source slots are ours by the CAS above (it acquired the owner's
+      // release of tail_); dst's are published by our release store of dst.tail_.
       task_header* task = slots_[(src_real + i) & mask_].load(memory_order_relaxed);
       dst.slots_[(dst_tail + i) & dst.mask_].store(task, memory_order_relaxed);
     }
     // End the steal: steal := real (the owner may have popped meanwhile, moving real on).
+    // acquire: a first guess for the CAS loop below (the owner may have popped meanwhile).
     prev = head_.load(memory_order_acquire);
     for (;;) {
       const std::uint32_t real = unpack_real(prev);

@@ -33,6 +33,7 @@ public:
   /// caused it is visible to the poll that follows.
   bool take_notification() noexcept { return s_->notified.exchange(false, memory_order_acquire); }
   [[nodiscard]] bool is_notified() const noexcept {
+    // acquire: as take_notification (pairs with the waker's release exchange).
     return s_->notified.load(memory_order_acquire);
   }
   void detach() noexcept {

@@ -287,7 +287,7 @@ public:
       wm.local_queue_depth = w->queue.len();
       m.workers.push_back(wm);
     }
-    // relaxed: statistics.
+    // relaxed (both): statistics.
     m.spawned_outside = spawned_outside_.load(memory_order_relaxed);
     m.completed_outside = completed_outside_.load(memory_order_relaxed);
     m.inject_queue_depth = inject_.len();
