@@ -367,7 +367,9 @@ TEST(IoShutdownTest, DroppingTheRuntimeWithOpsAndTimersInFlightIsPrompt) {
   std::printf("[shutdown] slowest of %d rounds: %lld ms\n", rounds,
               static_cast<long long>(
                   std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count()));
-  EXPECT_LT(slowest, 5s);
+  // A hang detector, not a speed goal (speed lives in bench/): a shutdown that waited for
+  // reads nobody cancels would never end; the printed figure above is the measurement.
+  EXPECT_LT(slowest, 20s);
 }
 
 TEST(IoShutdownTest, DroppingTheRuntimeCancelsAReadOwnedByAnotherWorker) {

@@ -72,7 +72,8 @@ TEST(ShutdownTest, DroppingARuntimeWithBlockedTasksIsPromptAndExact) {
       // Every other round waits until every parked task was polled; the rest shut down with
       // tasks still queued.
       if (round % 2 == 0) {
-        ASSERT_TRUE(wait_until([&] { return polls.load() == tasks; }));
+        ASSERT_TRUE(wait_until([&] { return polls.load() == tasks; }))
+            << polls.load() << " of " << tasks << " polled";
       }
       const auto start = clock_type::now();
       rt.shutdown();
@@ -148,7 +149,8 @@ TEST(ShutdownTest, WakersAndHandlesOutlivingTheRuntimeAreHarmless) {
   {
     auto rt = weft::runtime::builder().workers(2).build();
     for (int i = 0; i < n; ++i) hs.push_back(rt.spawn(parked(drop_probe(stats), &polls, &slots[i])));
-    ASSERT_TRUE(wait_until([&] { return polls.load() == n; }));
+    ASSERT_TRUE(wait_until([&] { return polls.load() == n; }))
+      << polls.load() << " of " << n << " polled";
   }
   EXPECT_EQ(stats.destroyed(), n);
   std::vector<weft::waker> wakers;

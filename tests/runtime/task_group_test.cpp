@@ -96,7 +96,8 @@ TEST(TaskGroupTest, DestroyingTheGroupAbortsRunningTasks) {
   {
     weft::task_group<void> g(rt.handle());
     for (int i = 0; i < n; ++i) g.spawn(parked(drop_probe(stats), &polls));
-    ASSERT_TRUE(wait_until([&] { return polls.load() == n; }));
+    ASSERT_TRUE(wait_until([&] { return polls.load() == n; }))
+      << polls.load() << " of " << n << " polled";
     EXPECT_EQ(stats.destroyed(), 0);
   }
   EXPECT_TRUE(wait_until([&] { return stats.destroyed() == n; }))

@@ -17,6 +17,7 @@
 
 #include "support/io_support.hpp"
 #include "support/runtime_support.hpp"
+#include "weft/core/coop.hpp"
 #include "weft/weft.hpp"
 
 namespace {
@@ -137,13 +138,15 @@ TEST(SleepTest, DroppedSleepsDoNotWakeTheirTask) {
     co_await weft::poll_fn([&](weft::context& cx) -> weft::poll<void> {
       const weft::waker w = proxy.lend(cx.waker());
       weft::context inner(w);
+      weft::coop::budget_scope unlimited(-1);  // no out-of-budget wakes of the proxy
       for (int i = 0; i < 100; ++i) {
-        auto s = weft::time::sleep(std::chrono::milliseconds(1 + i % 10));
+        auto s = weft::time::sleep(std::chrono::milliseconds(100 + i % 10));  // long enough
+        // that a chaos build's injected delays do not let it elapse before its first poll
         EXPECT_TRUE(s.poll(inner).is_pending());
       }  // each dropped at once
       return weft::ready();
     });
-    co_await weft::time::sleep(30ms);
+    co_await weft::time::sleep(130ms);  // every dropped deadline has passed
   }());
   EXPECT_EQ(proxy.wakes(), 0);
 }

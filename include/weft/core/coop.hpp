@@ -31,6 +31,15 @@ inline thread_local int remaining = -1;
   return true;
 }
 
+/// The budget an executor gives one task poll: default_budget; in chaos builds a random one
+/// in [1, default_budget], so budgets run out often and every yield path gets taken.
+[[nodiscard]] inline int task_budget() noexcept {
+  if constexpr (weft::detail::chaos_enabled) {
+    return 1 + static_cast<int>(weft::detail::chaos_below(default_budget));
+  }
+  return default_budget;
+}
+
 /// True while the current poll still has budget.
 [[nodiscard]] inline bool has_budget() noexcept { return detail::remaining != 0; }
 
@@ -39,9 +48,7 @@ class budget_scope {
 public:
   explicit budget_scope(int budget = default_budget) noexcept
       : saved_(detail::remaining) {
-    // Chaos builds: a budget that (almost) always runs out, so every yield path is taken.
-    detail::remaining =
-        weft::detail::chaos_enabled ? static_cast<int>(weft::detail::chaos_below(3)) : budget;
+    detail::remaining = budget;
   }
   budget_scope(const budget_scope&) = delete;
   budget_scope& operator=(const budget_scope&) = delete;

@@ -110,7 +110,10 @@ public:
       return;
     }
     std::optional<std::chrono::nanoseconds> wait = timeout;
-    if (auto t = timers_.until_next(ops_in_flight_ == 0); t && (!wait || *t < *wait)) wait = t;
+    // The paused clock may jump only when this park would otherwise block for good: no
+    // caller timeout (a zero one means work is queued) and no I/O that could complete.
+    const bool idle = !timeout && ops_in_flight_ == 0;
+    if (auto t = timers_.until_next(idle); t && (!wait || *t < *wait)) wait = t;
     if (wait && wait->count() <= 0) {
       flush_and_reap();
       service();

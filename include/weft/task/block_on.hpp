@@ -33,7 +33,7 @@ template <future F> future_output_t<F> block_on_current_thread(F f) {
   waker w = parker.make_waker();
   context cx(w);
   for (;;) {
-    coop::budget_scope budget;
+    coop::budget_scope budget(coop::task_budget());
     auto p = f.poll(cx);
     if (p.is_ready()) {
       return p.take();  // also for void: returning a void expression

@@ -35,7 +35,7 @@ struct root_loops {
         drv->park(std::nullopt);
         continue;
       }
-      coop::budget_scope budget;
+      coop::budget_scope budget(coop::task_budget());
       auto p = fut.poll(cx);
       if (p.is_ready()) {
         root.detach();
@@ -73,7 +73,7 @@ struct root_loops {
     context cx(wk);
     for (;;) {
       if (root.take_notification()) {
-        coop::budget_scope budget;
+        coop::budget_scope budget(coop::task_budget());
         auto p = fut.poll(cx);
         if (p.is_ready()) {
           root.detach();

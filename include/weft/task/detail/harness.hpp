@@ -39,7 +39,7 @@ template <class Kind> struct harness {
     }
     bool done = false;
     {
-      coop::budget_scope budget;
+      coop::budget_scope budget(coop::task_budget());
       borrowed_task_waker w(t);
       context cx(w.get());
       done = Kind::poll(t, cx);
