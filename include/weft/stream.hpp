@@ -29,6 +29,11 @@
 #include "weft/stream/timeout.hpp"
 #include "weft/stream/zip.hpp"
 
+#include "weft/stream/async_read.hpp"
+#include "weft/stream/async_write.hpp"
+#include "weft/stream/buffered_reader.hpp"
+#include "weft/stream/buffered_writer.hpp"
+
 #include "weft/stream/collect.hpp"
 #include "weft/stream/fold.hpp"
 #include "weft/stream/for_each.hpp"
