@@ -95,7 +95,7 @@ TEST(BufferedBytesTest, LinesRoundTripThroughShortReadsAndWrites) {
   }
 }
 
-/// Writes `text` through the pipe and closes it (the pipe holds it all: capacity 4096).
+/// Writes `text` through the pipe and closes it (the pipe's capacity must hold it all).
 void preload(mem_pipe& p, const std::string& text) {
   manual_executor ex;
   auto w = p.writer();
@@ -109,6 +109,34 @@ void preload(mem_pipe& p, const std::string& text) {
   }(w, text));
   ex.run_until_stalled();
   ASSERT_TRUE(done->has_value());
+}
+
+weft::task<std::string> read_all(ws::buffered_reader<mem_pipe::read_end>& r, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::string out;
+  std::vector<std::byte> buf(64);
+  for (;;) {
+    // Sizes below and above the reader's capacity (16): through the buffer and around it.
+    const std::size_t want = std::uniform_int_distribution<std::size_t>(0, 40)(rng);
+    auto n = co_await r.read(std::span<std::byte>(buf).first(want));
+    if (n.value() == 0 && want > 0) break;
+    out.append(reinterpret_cast<const char*>(buf.data()), n.value());
+  }
+  co_return out;
+}
+
+TEST(BufferedBytesTest, ReadIsByteExactThroughAndAroundTheBuffer) {
+  const std::uint64_t seed = test_seed();
+  std::string text;
+  for (const auto& l : make_lines(seed, 20)) text += l;
+  mem_pipe p(seed, 1 << 16);
+  preload(p, text);
+  ws::buffered_reader<mem_pipe::read_end> br(p.reader(), 16);
+  manual_executor ex;
+  auto out = ex.spawn(read_all(br, seed));
+  ex.run_until_stalled();
+  ASSERT_TRUE(out->has_value());
+  EXPECT_EQ(**out, text);
 }
 
 TEST(BufferedBytesTest, ReadUntilFindsDelimitersAcrossChunks) {

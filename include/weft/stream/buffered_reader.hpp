@@ -66,8 +66,9 @@ public:
 
   /// Reads up to `out.size()` bytes: from the buffer if it holds any, else straight from
   /// the source when `out` is at least as large as the buffer, else through the buffer.
-  /// Returns 0 at end of stream.
+  /// Returns 0 at end of stream (and for an empty `out`, without reading).
   task<result<std::size_t>> read(std::span<std::byte> out) {
+    if (out.empty()) co_return std::size_t{0};
     if (pos_ == end_ && out.size() >= buf_.size()) co_return co_await r_.read(out);
     if (pos_ == end_) {
       auto n = co_await refill();

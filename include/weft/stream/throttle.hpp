@@ -18,6 +18,12 @@ public:
 
   template <class S2>
   throttle_stream(S2&& s, time::duration period) : s_(std::forward<S2>(s)), period_(period) {}
+  // Moved only before the first poll (adaptors are built by moving); the timer is not
+  // moved at all, which also spares g++ a false maybe-uninitialized on optional's move.
+  throttle_stream(throttle_stream&& o) : s_(std::forward<S>(o.s_)), period_(o.period_) {
+    WEFT_ASSERT(!o.gap_.has_value(), "moved a throttle_stream while its timer is armed");
+  }
+  throttle_stream& operator=(throttle_stream&&) = delete;
 
   poll_item<item_type> poll_next(context& cx) {
     if (gap_) {

@@ -23,6 +23,12 @@ public:
 
   template <class S2>
   timeout_stream(S2&& s, time::duration d) : s_(std::forward<S2>(s)), d_(d) {}
+  // Moved only before the first poll (adaptors are built by moving); the timer is not
+  // moved at all, which also spares g++ a false maybe-uninitialized on optional's move.
+  timeout_stream(timeout_stream&& o) : s_(std::forward<S>(o.s_)), d_(o.d_) {
+    WEFT_ASSERT(!o.deadline_.has_value(), "moved a timeout_stream while its timer is armed");
+  }
+  timeout_stream& operator=(timeout_stream&&) = delete;
 
   poll_item<item_type> poll_next(context& cx) {
     if (!deadline_) deadline_.emplace(time::now() + d_);
