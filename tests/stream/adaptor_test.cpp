@@ -387,6 +387,37 @@ TEST(StreamAdaptorTest, BufferedKeepsOrder) {
   EXPECT_EQ(**out, (std::vector<int>{0, 1, 2, 3}));
 }
 
+TEST(StreamAdaptorTest, BufferUnorderedAndBufferedRePollOnlyTheWokenFuture) {
+  // 64 futures at once, woken one at a time: with a waker per slot each future is polled
+  // about twice (first poll, then after its wake), not once per wake of any of them.
+  constexpr int n = 64;
+  for (int ordered = 0; ordered < 2; ++ordered) {
+    SCOPED_TRACE(ordered ? "buffered" : "buffer_unordered");
+    std::vector<std::unique_ptr<manual_event>> ev;
+    for (int i = 0; i < n; ++i) ev.push_back(std::make_unique<manual_event>());
+    auto src = ws::iterate(0, [](int x) { return x + 1; }) | ws::take(n) |
+               ws::map([&](int i) { return ev[static_cast<std::size_t>(i)]->wait(); });
+    manual_executor ex;
+    std::shared_ptr<std::optional<std::size_t>> out;
+    auto count = ws::fold(std::size_t{0}, [](std::size_t a, std::monostate) { return a + 1; });
+    if (ordered != 0) {
+      out = ex.spawn(std::move(src) | ws::buffered(n) | std::move(count));
+    } else {
+      out = ex.spawn(std::move(src) | ws::buffer_unordered(n) | std::move(count));
+    }
+    ex.run_until_stalled();
+    for (int i = n - 1; i >= 0; --i) {  // newest first: the worst order for buffered
+      ev[static_cast<std::size_t>(i)]->set();
+      ex.run_until_stalled();
+    }
+    ASSERT_TRUE(out->has_value());
+    EXPECT_EQ(**out, static_cast<std::size_t>(n));
+    long most = 0;
+    for (auto& e : ev) most = std::max(most, e->polls());
+    EXPECT_LE(most, 3);
+  }
+}
+
 TEST(StreamAdaptorTest, BufferUnorderedOfVoidFutures) {
   int ran = 0;
   auto out = run(ws::from_range(std::vector<int>{1, 2, 3}) |

@@ -1,9 +1,9 @@
 // weft/stream/buffer_unordered.hpp: `s | buffer_unordered(n)`: s yields futures; up to n of
 // them run at once and their outputs are yielded as they complete (any order).
 //
-// Each poll re-polls every running future (n is a small concurrency bound, so O(n) per
-// poll); a wake from any of them wakes the consumer's task. Futures stay in fixed slots and
-// never move once polled.
+// Each running future is polled with a waker of its own (detail/future_slots.hpp), so a
+// wake re-polls only that future: the cost of a wake does not grow with n. Futures stay in
+// fixed slots and never move once polled.
 #pragma once
 
 #include <cstddef>
@@ -11,9 +11,11 @@
 #include <optional>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "weft/core/future.hpp"
 #include "weft/stream/adaptor.hpp"
+#include "weft/stream/detail/future_slots.hpp"
 
 namespace weft::stream {
 
@@ -27,14 +29,16 @@ public:
   using item_type = weft::detail::storable_t<out_t>;
 
   template <class S2>
-  buffer_unordered_stream(S2&& s, std::size_t n)
-      : s_(std::forward<S2>(s)), n_(n), slots_(std::make_unique<std::optional<fut_t>[]>(n)) {
+  buffer_unordered_stream(S2&& s, std::size_t n) : s_(std::forward<S2>(s)), slots_(n) {
     WEFT_ASSERT(n > 0, "buffer_unordered(0)");
+    free_.reserve(n);
+    for (std::size_t i = n; i > 0; --i) free_.push_back(i - 1);
   }
 
   poll_item<item_type> poll_next(context& cx) {
-    // Start futures while there is room.
-    while (running_ < n_ && !inner_done_) {
+    slots_.begin_poll(cx);
+    // Start futures while there is room; each gets its first poll at once.
+    while (!free_.empty() && !inner_done_) {
       auto p = s_.poll_next(cx);
       if (p.is_pending()) break;
       auto& v = *p;
@@ -42,41 +46,41 @@ public:
         inner_done_ = true;
         break;
       }
-      std::size_t i = 0;
-      while (slots_[i].has_value()) ++i;
-      slots_[i].emplace(std::move(*v));
-      ++running_;
+      const std::size_t i = free_.back();
+      free_.pop_back();
+      slots_.emplace(i, std::move(*v));
+      if (auto out = try_slot(i)) return std::move(*out);
     }
-    // Poll the running ones, starting after the last winner (fair among them).
-    for (std::size_t k = 0; k < n_ && running_ > 0; ++k) {
-      const std::size_t i = (start_ + k) % n_;
-      if (!slots_[i]) continue;
-      auto q = slots_[i]->poll(cx);
-      if (q.is_pending()) continue;
-      start_ = i + 1;
-      --running_;
-      if constexpr (std::is_void_v<out_t>) {
-        slots_[i].reset();
-        return detail::item<item_type>();
-      } else {
-        poll_item<item_type> out = detail::item<item_type>(q.take());
-        slots_[i].reset();
-        return out;
-      }
+    // Then the woken ones.
+    while (auto i = slots_.next_woken()) {
+      if (!slots_.occupied(*i)) continue;  // a late wake of a finished future
+      if (auto out = try_slot(*i)) return std::move(*out);
     }
-    if (running_ == 0 && inner_done_) return detail::end<item_type>();
+    if (running() == 0 && inner_done_) return detail::end<item_type>();
     return pending;
   }
 
   /// Futures running now.
-  [[nodiscard]] std::size_t running() const noexcept { return running_; }
+  [[nodiscard]] std::size_t running() const noexcept { return slots_.size() - free_.size(); }
 
 private:
+  std::optional<poll_item<item_type>> try_slot(std::size_t i) {
+    auto q = slots_.poll(i);
+    if (q.is_pending()) return std::nullopt;
+    std::optional<poll_item<item_type>> out;
+    if constexpr (std::is_void_v<out_t>) {
+      out.emplace(detail::item<item_type>());
+    } else {
+      out.emplace(detail::item<item_type>(q.take()));
+    }
+    slots_.reset(i);
+    free_.push_back(i);
+    return out;
+  }
+
   S s_;
-  std::size_t n_;
-  std::unique_ptr<std::optional<fut_t>[]> slots_;
-  std::size_t running_ = 0;
-  std::size_t start_ = 0;
+  detail::future_slots<fut_t> slots_;
+  std::vector<std::size_t> free_;
   bool inner_done_ = false;
 };
 

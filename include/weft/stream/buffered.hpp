@@ -1,8 +1,9 @@
 // weft/stream/buffered.hpp: `s | buffered(n)`: s yields futures; up to n of them run at
 // once and their outputs are yielded in the order the futures came from s.
 //
-// A ring of n slots (future, then its output once it completed), oldest first. Each poll
-// re-polls every running future (O(n) per poll, n being a small concurrency bound).
+// A ring of n slots (future, then its output once it completed), oldest first. Each
+// running future is polled with a waker of its own (detail/future_slots.hpp), so a wake
+// re-polls only that future.
 #pragma once
 
 #include <cstddef>
@@ -13,6 +14,7 @@
 
 #include "weft/core/future.hpp"
 #include "weft/stream/adaptor.hpp"
+#include "weft/stream/detail/future_slots.hpp"
 
 namespace weft::stream {
 
@@ -27,12 +29,14 @@ public:
 
   template <class S2>
   buffered_stream(S2&& s, std::size_t n)
-      : s_(std::forward<S2>(s)), n_(n), slots_(std::make_unique<slot[]>(n)) {
+      : s_(std::forward<S2>(s)), slots_(n), outs_(std::make_unique<std::optional<item_type>[]>(n)) {
     WEFT_ASSERT(n > 0, "buffered(0)");
   }
 
   poll_item<item_type> poll_next(context& cx) {
-    while (count_ < n_ && !inner_done_) {
+    const std::size_t n = slots_.size();
+    slots_.begin_poll(cx);
+    while (count_ < n && !inner_done_) {
       auto p = s_.poll_next(cx);
       if (p.is_pending()) break;
       auto& v = *p;
@@ -40,26 +44,18 @@ public:
         inner_done_ = true;
         break;
       }
-      slots_[(head_ + count_) % n_].fut.emplace(std::move(*v));
+      const std::size_t i = (head_ + count_) % n;
+      slots_.emplace(i, std::move(*v));
       ++count_;
+      poll_slot(i);
     }
-    for (std::size_t k = 0; k < count_; ++k) {
-      slot& sl = slots_[(head_ + k) % n_];
-      if (!sl.fut) continue;  // done, output waiting for its turn
-      auto q = sl.fut->poll(cx);
-      if (q.is_pending()) continue;
-      if constexpr (std::is_void_v<out_t>) {
-        sl.out.emplace();
-      } else {
-        sl.out.emplace(q.take());
-      }
-      sl.fut.reset();
+    while (auto i = slots_.next_woken()) {
+      if (slots_.occupied(*i)) poll_slot(*i);
     }
-    if (count_ > 0 && slots_[head_].out) {
-      slot& sl = slots_[head_];
-      poll_item<item_type> out = detail::item<item_type>(std::move(*sl.out));
-      sl.out.reset();
-      head_ = (head_ + 1) % n_;
+    if (count_ > 0 && outs_[head_]) {
+      poll_item<item_type> out = detail::item<item_type>(std::move(*outs_[head_]));
+      outs_[head_].reset();
+      head_ = (head_ + 1) % n;
       --count_;
       return out;
     }
@@ -68,14 +64,20 @@ public:
   }
 
 private:
-  struct slot {
-    std::optional<fut_t> fut;
-    std::optional<item_type> out;
-  };
+  void poll_slot(std::size_t i) {
+    auto q = slots_.poll(i);
+    if (q.is_pending()) return;
+    if constexpr (std::is_void_v<out_t>) {
+      outs_[i].emplace();
+    } else {
+      outs_[i].emplace(q.take());
+    }
+    slots_.reset(i);
+  }
 
   S s_;
-  std::size_t n_;
-  std::unique_ptr<slot[]> slots_;
+  detail::future_slots<fut_t> slots_;
+  std::unique_ptr<std::optional<item_type>[]> outs_;
   std::size_t head_ = 0;
   std::size_t count_ = 0;
   bool inner_done_ = false;
