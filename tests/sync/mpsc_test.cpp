@@ -312,7 +312,10 @@ template <bool Unbounded> void hunt(long total, int producers, std::size_t cap) 
         }(tx, each, static_cast<unsigned>(p + 1))));
       }
       { auto gone = std::move(tx); }
-      long got = rt.block_on([](auto& r) -> weft::task<long> {
+      // The consumer is spawned too: every hand-off is between workers (a block_on root
+      // would be woken through a thread parker, far slower per hand-off).
+      long got = rt.block_on(rt.spawn([](auto param) -> weft::task<long> {
+        auto r = std::move(param);
         std::minstd_rand rng(99);
         long k = 0;
         while (auto v = co_await r.recv()) {
@@ -320,7 +323,7 @@ template <bool Unbounded> void hunt(long total, int producers, std::size_t cap) 
           if (rng() % 8 == 0) co_await weft::yield_now();
         }
         co_return k;
-      }(rx));
+      }(std::move(rx))));
       for (auto& h : hs) rt.block_on(std::move(h));
       EXPECT_EQ(got, each * producers);
     };

@@ -93,7 +93,7 @@ TEST(OneshotTest, CrossThreadLostWakeHunt) {
   const long rounds = weft::test::hunt_rounds();
   weft::test::with_deadline(120s, [rounds] {
     auto rt = weft::test::two_workers_rt();
-    long got = rt.block_on([](long n) -> weft::task<long> {
+    long got = rt.block_on(rt.spawn([](long n) -> weft::task<long> {
       std::minstd_rand rng(42);
       long sum = 0;
       for (long i = 0; i < n; ++i) {
@@ -111,7 +111,7 @@ TEST(OneshotTest, CrossThreadLostWakeHunt) {
         co_await h;
       }
       co_return sum;
-    }(rounds));
+    }(rounds)));
     EXPECT_GT(got, 0);
   });
 }
