@@ -78,14 +78,14 @@ void BM_sync_mpsc_bounded(benchmark::State& state) {
   for (auto _ : state) run_in_task(rt, [] { return mpsc_body(1); });
   report_items(state, static_cast<std::int64_t>(msgs));
 }
-BENCHMARK(BM_sync_mpsc_bounded)->Arg(0)->Arg(1)->Arg(2)->Iterations(3)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_sync_mpsc_bounded)->Arg(0)->Arg(1)->Arg(2)->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void BM_sync_mpsc_contended(benchmark::State& state) {
   auto rt = make_runtime(state.range(0));
   for (auto _ : state) run_in_task(rt, [] { return mpsc_body(4); });
   report_items(state, static_cast<std::int64_t>(msgs));
 }
-BENCHMARK(BM_sync_mpsc_contended)->Arg(0)->Arg(1)->Arg(2)->Iterations(3)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_sync_mpsc_contended)->Arg(0)->Arg(1)->Arg(2)->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 constexpr std::uint64_t hops = 2'000'000;
 
@@ -112,7 +112,7 @@ void BM_sync_ping_pong(benchmark::State& state) {
   for (auto _ : state) run_in_task(rt, [] { return ping_pong_body(); });
   report_items(state, static_cast<std::int64_t>(hops));
 }
-BENCHMARK(BM_sync_ping_pong)->Arg(0)->Arg(1)->Arg(2)->Iterations(3)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_sync_ping_pong)->Arg(0)->Arg(1)->Arg(2)->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 constexpr std::int64_t oneshots = 200'000;
 weft::task<void> oneshot_body() {
@@ -132,6 +132,49 @@ void BM_sync_oneshot(benchmark::State& state) {
   for (auto _ : state) run_in_task(rt, [] { return oneshot_body(); });
   report_items(state, oneshots);
 }
-BENCHMARK(BM_sync_oneshot)->Arg(0)->Arg(1)->Arg(2)->Iterations(3)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_sync_oneshot)->Arg(0)->Arg(1)->Arg(2)->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+constexpr std::int64_t locks_each = 100'000;
+weft::task<void> locker(weft::sync::mutex<std::uint64_t>& m) {
+  for (std::int64_t i = 0; i < locks_each; ++i) {
+    auto g = co_await m.lock();
+    ++*g;
+    if (i % 16 == 0) co_await weft::yield_now();  // holds the lock across a yield: contention
+  }
+}
+weft::task<void> mutex_body() {
+  weft::sync::mutex<std::uint64_t> m(0);
+  std::vector<weft::join_handle<void>> hs;
+  for (int t = 0; t < 4; ++t) hs.push_back(weft::spawn(locker(m)));
+  for (auto& h : hs) co_await h;
+  if (m.get_mut() != 4 * static_cast<std::uint64_t>(locks_each)) std::abort();
+}
+void BM_sync_mutex_contended(benchmark::State& state) {
+  auto rt = make_runtime(state.range(0));
+  for (auto _ : state) run_in_task(rt, [] { return mutex_body(); });
+  report_items(state, 4 * locks_each);
+}
+BENCHMARK(BM_sync_mutex_contended)->Arg(0)->Arg(1)->Arg(2)->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+constexpr std::int64_t notifies = 1'000'000;
+weft::task<void> notify_player(weft::sync::notify& in, weft::sync::notify& out, bool serve) {
+  if (serve) out.notify_one();
+  for (std::int64_t i = 0; i < notifies / 2; ++i) {
+    co_await in.notified();
+    if (!serve || i + 1 < notifies / 2) out.notify_one();
+  }
+}
+weft::task<void> notify_body() {
+  weft::sync::notify a, b;
+  auto p = weft::spawn(notify_player(a, b, false));
+  co_await notify_player(b, a, true);
+  co_await p;
+}
+void BM_sync_notify(benchmark::State& state) {
+  auto rt = make_runtime(state.range(0));
+  for (auto _ : state) run_in_task(rt, [] { return notify_body(); });
+  report_items(state, notifies);
+}
+BENCHMARK(BM_sync_notify)->Arg(0)->Arg(1)->Arg(2)->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
