@@ -1,0 +1,10 @@
+// weft/net.hpp: networking on the reactor: socket_address, lookup_host, TCP, UDP and unix
+// sockets.
+#pragma once
+
+#include "weft/io.hpp"
+#include "weft/io/socket_ops.hpp"
+#include "weft/net/lookup_host.hpp"
+#include "weft/net/socket_address.hpp"
+#include "weft/net/tcp_listener.hpp"
+#include "weft/net/tcp_stream.hpp"
