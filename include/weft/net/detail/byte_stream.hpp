@@ -20,7 +20,11 @@ namespace weft::net::detail {
 
 /// Reads up to `buf.size()` bytes; 0 = end of stream (or an empty `buf`).
 inline auto stream_read(int fd, std::span<std::byte> buf) {
-  return make_readiness(fd, POLLIN | POLLRDHUP, [fd, buf] {
+  return make_readiness(fd, POLLIN | POLLRDHUP, [fd, buf]() -> std::optional<result<std::size_t>> {
+    if (buf.empty()) {  // TCP would answer EAGAIN until data arrives: an empty read is 0 now
+      if (fd < 0) return result<std::size_t>(make_error(EBADF));
+      return result<std::size_t>(std::size_t{0});
+    }
     return count_or_block(::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT));
   });
 }
