@@ -8,3 +8,7 @@
 #include "weft/net/socket_address.hpp"
 #include "weft/net/tcp_listener.hpp"
 #include "weft/net/tcp_stream.hpp"
+#include "weft/net/udp_socket.hpp"
+#include "weft/net/unix_datagram.hpp"
+#include "weft/net/unix_listener.hpp"
+#include "weft/net/unix_stream.hpp"

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <span>
 #include <vector>
@@ -20,23 +21,58 @@ inline bool long_tests() {
   return v != nullptr && std::strcmp(v, "1") == 0;
 }
 
-/// Byte `i` of stream `seed`: a cheap xorshift, so each client's bytes differ.
+/// Bytes [offset, offset + out.size()) of stream `seed`: each 8-byte word is a mix of its
+/// index and the seed, so streams differ and any shift or loss changes the hash.
+inline std::uint64_t pattern_word(std::uint64_t seed, std::uint64_t w) {
+  std::uint64_t x = (w + 1) * 0x9E3779B97F4A7C15ull ^ seed;
+  return x ^ (x >> 29);
+}
 inline void fill_pattern(std::span<std::byte> out, std::uint64_t seed, std::uint64_t offset) {
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    std::uint64_t x = (offset + i) * 0x9E3779B97F4A7C15ull ^ seed;
-    x ^= x >> 29;
-    out[i] = std::byte(static_cast<unsigned char>(x));
+  std::size_t i = 0;
+  while (i < out.size()) {
+    const std::uint64_t pos = offset + i;
+    const std::uint64_t w = pattern_word(seed, pos / 8);
+    const std::size_t in_word = pos % 8;
+    const std::size_t k = std::min<std::size_t>(8 - in_word, out.size() - i);
+    std::memcpy(out.data() + i, reinterpret_cast<const unsigned char*>(&w) + in_word, k);
+    i += k;
   }
 }
 
-/// FNV-1a, continued over chunks.
+/// A hash over a byte stream that is independent of how it is chunked: whole 8-byte words
+/// are mixed one at a time (the tail is carried into the next chunk).
 struct fnv1a {
   std::uint64_t h = 0xcbf29ce484222325ull;
+  unsigned char carry[8] = {};
+  std::size_t carried = 0;
+  void word(std::uint64_t w) {
+    h ^= w;
+    h *= 0x100000001b3ull;
+    h ^= h >> 32;
+  }
   void add(std::span<const std::byte> b) {
-    for (std::byte c : b) {
-      h ^= static_cast<std::uint64_t>(c);
-      h *= 0x100000001b3ull;
+    std::size_t i = 0;
+    while (carried != 0 && i < b.size()) {
+      carry[carried++] = static_cast<unsigned char>(b[i++]);
+      if (carried == 8) {
+        std::uint64_t w;
+        std::memcpy(&w, carry, 8);
+        word(w);
+        carried = 0;
+      }
     }
+    for (; i + 8 <= b.size(); i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, b.data() + i, 8);
+      word(w);
+    }
+    for (; i < b.size(); ++i) carry[carried++] = static_cast<unsigned char>(b[i]);
+  }
+  [[nodiscard]] std::uint64_t digest() const {
+    fnv1a c = *this;
+    for (std::size_t i = 0; i < c.carried; ++i) c.word(c.carry[i] | 0x100u);
+    c.word(0xfeed);
+    return c.h;
   }
 };
 
@@ -48,7 +84,7 @@ inline std::uint64_t pattern_hash(std::uint64_t seed, std::size_t n) {
     fill_pattern(std::span(buf).first(k), seed, off);
     f.add(std::span(buf).first(k));
   }
-  return f.h;
+  return f.digest();
 }
 
 /// Echoes everything until EOF or an error.

@@ -197,7 +197,7 @@ weft::task<bool> echo_client(socket_address addr, std::uint64_t seed, std::size_
     got += *k;
   }
   const bool wrote = co_await writer;
-  co_return wrote && f.h == weft::test::pattern_hash(seed, n);
+  co_return wrote && f.digest() == weft::test::pattern_hash(seed, n);
 }
 
 weft::task<void> accept_n(tcp_listener& l, int n) {
@@ -326,7 +326,7 @@ weft::task<std::size_t> select_reader(tcp_stream& s, std::size_t n, int& timer_w
     f.add(std::span(buf).first(*k));
     got += *k;
   }
-  co_return f.h == weft::test::pattern_hash(3, n) ? got : 0;
+  co_return f.digest() == weft::test::pattern_hash(3, n) ? got : 0;
 }
 
 weft::task<void> trickle(tcp_stream s, std::size_t n) {

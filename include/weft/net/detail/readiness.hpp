@@ -55,6 +55,26 @@ template <class Try> readiness_future<Try> make_readiness(int fd, unsigned event
   return readiness_future<Try>(fd, events, std::move(t));
 }
 
+/// A future whose output is `fn(output of f)`.
+template <class F, class Fn> class mapped_future {
+public:
+  using output = std::invoke_result_t<Fn&, typename F::output>;
+  mapped_future(F f, Fn fn) : f_(std::move(f)), fn_(std::move(fn)) {}
+  ::weft::poll<output> poll(context& cx) {
+    auto p = f_.poll(cx);
+    if (p.is_pending()) return pending;
+    return ::weft::poll<output>(std::in_place, fn_(std::move(*p)));
+  }
+
+private:
+  F f_;
+  Fn fn_;
+};
+
+template <class F, class Fn> mapped_future<F, Fn> map_future(F f, Fn fn) {
+  return mapped_future<F, Fn>(std::move(f), std::move(fn));
+}
+
 /// Maps a system call's return value: >= 0 is the count, EAGAIN is "would block".
 inline std::optional<result<std::size_t>> count_or_block(long n) {
   if (n >= 0) return result<std::size_t>(static_cast<std::size_t>(n));
