@@ -5,6 +5,7 @@
 #include "weft/io.hpp"
 #include "weft/io/socket_ops.hpp"
 #include "weft/net/lookup_host.hpp"
+#include "weft/net/pooled_buffer.hpp"
 #include "weft/net/socket_address.hpp"
 #include "weft/net/tcp_listener.hpp"
 #include "weft/net/tcp_stream.hpp"

@@ -66,6 +66,12 @@ public:
     co_return last;
   }
 
+  /// Receives whatever has arrived (up to one pool buffer, about 16 KiB) into a buffer taken
+  /// from this thread's pool when the data is there: waiting holds no buffer. The buffer goes
+  /// back when the pooled_buffer is dropped. Empty = end of stream.
+  /// Cancellation: cancel-safe (bytes are only taken with a buffer that is returned to you).
+  /// Errors: as read(); a pool exhaustion is not an error (a heap buffer is used instead).
+  auto recv_pooled() { return detail::stream_recv_pooled(fd_.get()); }
   /// Reads up to `buf.size()` bytes; 0 means the peer closed its side (or `buf` is empty).
   /// Cancellation: cancel-safe (no bytes are taken from the socket unless it completes).
   auto read(std::span<std::byte> buf) { return detail::stream_read(fd_.get(), buf); }
@@ -146,6 +152,7 @@ private:
 /// The read side of a split tcp_stream. Cancel safety as tcp_stream's.
 class tcp_read_half {
 public:
+  auto recv_pooled() { return detail::stream_recv_pooled(fd_->get()); }
   auto read(std::span<std::byte> buf) { return detail::stream_read(fd_->get(), buf); }
   task<result<void>> read_exact(std::span<std::byte> buf) {
     return detail::stream_read_exact(fd_->get(), buf);

@@ -45,6 +45,12 @@ public:
     return std::pair<unix_stream, unix_stream>(unix_stream(fds[0]), unix_stream(fds[1]));
   }
 
+  /// Receives whatever has arrived (up to one pool buffer, about 16 KiB) into a buffer taken
+  /// from this thread's pool when the data is there: waiting holds no buffer. The buffer goes
+  /// back when the pooled_buffer is dropped. Empty = end of stream.
+  /// Cancellation: cancel-safe (bytes are only taken with a buffer that is returned to you).
+  /// Errors: as read(); a pool exhaustion is not an error (a heap buffer is used instead).
+  auto recv_pooled() { return detail::stream_recv_pooled(fd_.get()); }
   /// Cancel-safe.
   auto read(std::span<std::byte> buf) { return detail::stream_read(fd_.get(), buf); }
   /// Bytes already read by a dropped read_exact are lost to the stream.

@@ -14,6 +14,7 @@
 #include "weft/core/result.hpp"
 #include "weft/io/ops.hpp"
 #include "weft/net/detail/readiness.hpp"
+#include "weft/net/pooled_buffer.hpp"
 #include "weft/task/task.hpp"
 
 namespace weft::net::detail {
@@ -26,6 +27,22 @@ inline auto stream_read(int fd, std::span<std::byte> buf) {
       return result<std::size_t>(std::size_t{0});
     }
     return count_or_block(::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT));
+  });
+}
+
+/// Waits for data, then receives it into a buffer taken from the thread's pool (a heap
+/// buffer when the pool is exhausted). An empty pooled_buffer means end of stream.
+inline auto stream_recv_pooled(int fd) {
+  return make_readiness(fd, POLLIN | POLLRDHUP, [fd]() -> std::optional<result<pooled_buffer>> {
+    detail::buffer_header* b = buffer_pool::current().take();
+    if (b == nullptr) b = buffer_pool::take_fallback();
+    const ssize_t n = ::recv(fd, b->bytes(), buffer_pool::buffer_size, MSG_DONTWAIT);
+    if (n > 0) return result<pooled_buffer>(std::in_place, b, static_cast<std::size_t>(n));
+    const int err = errno;
+    buffer_pool::give_back(b);  // nothing was read into it
+    if (n == 0) return result<pooled_buffer>(std::in_place);
+    if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return std::nullopt;
+    return result<pooled_buffer>(make_error(err));
   });
 }
 
