@@ -74,8 +74,7 @@ TEST(FsFileTest, CursorReadWriteSeekAndAppend) {
   const auto path = dir / "c";
   auto rt = make_rt();
   rt.block_on([&]() -> task<void> {
-    auto f = (co_await fs::file::open(
-                  path, fs::open_options().read(true).write(true).create(true)))
+    auto f = (co_await fs::file::open(path, fs::open_options().read(true).write(true).create(true)))
                  .value();
     EXPECT_TRUE(co_await f.write_all(bytes_of("hello ")));
     EXPECT_TRUE(co_await f.write_all(bytes_of("world")));
@@ -88,7 +87,7 @@ TEST(FsFileTest, CursorReadWriteSeekAndAppend) {
     EXPECT_TRUE(co_await f.read_exact(std::as_writable_bytes(std::span(s.data(), s.size()))));
     EXPECT_EQ(s, "world");
     std::byte b[4];
-    EXPECT_EQ((co_await f.read(b)).value(), 0U);  // at EOF
+    EXPECT_EQ((co_await f.read(b)).value(), 0U); // at EOF
     EXPECT_FALSE(f.seek(-100, fs::seek_from::current));
     EXPECT_TRUE(co_await f.close());
 
@@ -112,8 +111,7 @@ TEST(FsFileTest, OpenErrorsAreValues) {
     EXPECT_EQ(create_ro.error(), std::errc::invalid_argument);
     auto nul = co_await fs::file::open(std::string("a\0b", 3));
     EXPECT_EQ(nul.error(), std::errc::invalid_argument);
-    auto made =
-        co_await fs::file::open(dir / "n", fs::open_options().write(true).create_new(true));
+    auto made = co_await fs::file::open(dir / "n", fs::open_options().write(true).create_new(true));
     EXPECT_TRUE(made);
     auto again =
         co_await fs::file::open(dir / "n", fs::open_options().write(true).create_new(true));
@@ -131,8 +129,8 @@ TEST(FsFileTest, ModeOfACreatedFile) {
   auto rt = make_rt();
   rt.block_on([&]() -> task<void> {
     const mode_t old = ::umask(0);
-    auto f = co_await fs::file::open(
-        dir / "m", fs::open_options().write(true).create(true).mode(0640));
+    auto f =
+        co_await fs::file::open(dir / "m", fs::open_options().write(true).create(true).mode(0640));
     ::umask(old);
     EXPECT_TRUE(f);
     auto md = (co_await f->metadata()).value();
@@ -151,7 +149,7 @@ TEST(FsFileTest, SetLenSyncAndMetadata) {
     EXPECT_TRUE(co_await f.sync_data());
     EXPECT_TRUE(co_await f.set_len(100));
     EXPECT_EQ((co_await f.metadata()).value().len(), 100U);
-    EXPECT_TRUE(co_await f.set_len(1 << 20));  // sparse extension
+    EXPECT_TRUE(co_await f.set_len(1 << 20)); // sparse extension
     EXPECT_TRUE(co_await f.allocate(0, 8192));
     EXPECT_TRUE(co_await f.sync_all());
     auto md = (co_await f.metadata()).value();
@@ -196,14 +194,14 @@ TEST(FsFileTest, DirectIoAlignedWorksMisalignedIsEinval) {
     auto f = co_await fs::file::open(
         path, fs::open_options().read(true).write(true).create(true).direct(true));
     if (!f && f.error() == std::errc::invalid_argument) {
-      skipped = true;  // the file system has no O_DIRECT
+      skipped = true; // the file system has no O_DIRECT
       co_return;
     }
     EXPECT_TRUE(f);
     auto [mem, off] = f->direct_alignment();
     const std::size_t align = std::max<std::size_t>({mem, off, 4096});
     std::unique_ptr<std::byte, decltype(&std::free)> raw(
-        static_cast<std::byte*>(std::aligned_alloc(align, 4 * align)), &std::free);
+        static_cast<std::byte *>(std::aligned_alloc(align, 4 * align)), &std::free);
     std::memset(raw.get(), 0x5a, 4 * align);
     std::span<std::byte> ok(raw.get(), 2 * align);
     EXPECT_TRUE(co_await f->write_all_at(ok, 0));
@@ -223,7 +221,8 @@ TEST(FsFileTest, DirectIoAlignedWorksMisalignedIsEinval) {
     EXPECT_EQ(w.bytes_written, 0U);
     EXPECT_TRUE(co_await f->close());
   }());
-  if (skipped) GTEST_SKIP() << "O_DIRECT is not supported on " << dir.path();
+  if (skipped)
+    GTEST_SKIP() << "O_DIRECT is not supported on " << dir.path();
 }
 
 TEST(FsFileTest, WriteOutcomeValueThrowsWithBytesWritten) {
@@ -234,7 +233,7 @@ TEST(FsFileTest, WriteOutcomeValueThrowsWithBytesWritten) {
   try {
     bad.value();
     ADD_FAILURE() << "no throw";
-  } catch (const fs::write_error& e) {
+  } catch (const fs::write_error &e) {
     EXPECT_EQ(e.bytes_written(), 7U);
     EXPECT_EQ(e.code(), std::errc::no_space_on_device);
   }
