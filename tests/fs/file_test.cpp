@@ -201,7 +201,7 @@ TEST(FsFileTest, DirectIoAlignedWorksMisalignedIsEinval) {
     auto [mem, off] = f->direct_alignment();
     const std::size_t align = std::max<std::size_t>({mem, off, 4096});
     std::unique_ptr<std::byte, decltype(&std::free)> raw(
-        static_cast<std::byte *>(std::aligned_alloc(align, 4 * align)), &std::free);
+        static_cast<std::byte*>(std::aligned_alloc(align, 4 * align)), &std::free);
     std::memset(raw.get(), 0x5a, 4 * align);
     std::span<std::byte> ok(raw.get(), 2 * align);
     EXPECT_TRUE(co_await f->write_all_at(ok, 0));
@@ -221,8 +221,7 @@ TEST(FsFileTest, DirectIoAlignedWorksMisalignedIsEinval) {
     EXPECT_EQ(w.bytes_written, 0U);
     EXPECT_TRUE(co_await f->close());
   }());
-  if (skipped)
-    GTEST_SKIP() << "O_DIRECT is not supported on " << dir.path();
+  if (skipped) GTEST_SKIP() << "O_DIRECT is not supported on " << dir.path();
 }
 
 TEST(FsFileTest, WriteOutcomeValueThrowsWithBytesWritten) {
@@ -233,7 +232,7 @@ TEST(FsFileTest, WriteOutcomeValueThrowsWithBytesWritten) {
   try {
     bad.value();
     ADD_FAILURE() << "no throw";
-  } catch (const fs::write_error &e) {
+  } catch (const fs::write_error& e) {
     EXPECT_EQ(e.bytes_written(), 7U);
     EXPECT_EQ(e.code(), std::errc::no_space_on_device);
   }

@@ -20,18 +20,17 @@ class temp_dir {
 public:
   temp_dir() {
     std::string tmpl = (std::filesystem::temp_directory_path() / "weft-fs-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr)
-      throw std::runtime_error("mkdtemp failed");
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = tmpl;
   }
-  temp_dir(const temp_dir &) = delete;
-  temp_dir &operator=(const temp_dir &) = delete;
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
   ~temp_dir() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
-  [[nodiscard]] const std::filesystem::path &path() const noexcept { return path_; }
-  [[nodiscard]] std::filesystem::path operator/(const std::string &name) const {
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+  [[nodiscard]] std::filesystem::path operator/(const std::string& name) const {
     return path_ / name;
   }
 
@@ -50,7 +49,7 @@ inline std::vector<std::byte> pattern(std::size_t n, std::uint32_t seed = 1) {
   return v;
 }
 
-inline std::span<const std::byte> bytes_of(const std::string &s) {
+inline std::span<const std::byte> bytes_of(const std::string& s) {
   return std::as_bytes(std::span(s.data(), s.size()));
 }
 

@@ -104,8 +104,7 @@ TEST(FsLifecycleTest, ChurnWithRandomCancellationLeavesFdsAtBaseline) {
       std::mt19937 rng(seed + t);
       auto body = [&](std::uint64_t off, bool explicit_close) -> task<bool> {
         auto f = co_await fs::file::open(path);
-        if (!f)
-          co_return false;
+        if (!f) co_return false;
         std::vector<std::byte> buf(4096);
         auto n = co_await f->read_at(buf, off);
         if (!n || *n != buf.size() ||
@@ -113,8 +112,7 @@ TEST(FsLifecycleTest, ChurnWithRandomCancellationLeavesFdsAtBaseline) {
           corrupt.fetch_add(1);
         if (explicit_close) {
           auto c = co_await f->close();
-          if (!c)
-            corrupt.fetch_add(1);
+          if (!c) corrupt.fetch_add(1);
         }
         co_return true;
       };
@@ -123,8 +121,7 @@ TEST(FsLifecycleTest, ChurnWithRandomCancellationLeavesFdsAtBaseline) {
         const bool close_it = (rng() & 1) != 0;
         switch (rng() % 4) {
         case 0: { // no cancellation
-          if (co_await body(off, close_it))
-            completed.fetch_add(1);
+          if (co_await body(off, close_it)) completed.fetch_add(1);
           break;
         }
         case 1: { // a zero timeout: dropped after its first poll
@@ -142,10 +139,8 @@ TEST(FsLifecycleTest, ChurnWithRandomCancellationLeavesFdsAtBaseline) {
       }
     };
     std::vector<weft::join_handle<void>> hs;
-    for (unsigned t = 0; t < 8; ++t)
-      hs.push_back(weft::spawn(worker(t)));
-    for (auto &h : hs)
-      co_await h;
+    for (unsigned t = 0; t < 8; ++t) hs.push_back(weft::spawn(worker(t)));
+    for (auto& h : hs) co_await h;
   }());
   EXPECT_EQ(corrupt.load(), 0);
   EXPECT_EQ(completed.load() + cancelled.load(), 8 * per_task);
@@ -175,7 +170,7 @@ TEST(FsLifecycleTest, ForkedAndExecdChildInheritsNoWeftFd) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     ::dup2(out[1], 1);
-    ::execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char *>(nullptr));
+    ::execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(out[1]);
@@ -188,8 +183,7 @@ TEST(FsLifecycleTest, ForkedAndExecdChildInheritsNoWeftFd) {
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   EXPECT_FALSE(listing.empty());
-  for (const auto &t : ours)
-    EXPECT_EQ(listing.find(t), std::string::npos) << t << " leaked";
+  for (const auto& t : ours) EXPECT_EQ(listing.find(t), std::string::npos) << t << " leaked";
   EXPECT_EQ(listing.find("io_uring"), std::string::npos) << listing;
   rt.block_on([&]() -> task<void> { EXPECT_TRUE(co_await f.close()); }());
 }
@@ -197,7 +191,7 @@ TEST(FsLifecycleTest, ForkedAndExecdChildInheritsNoWeftFd) {
 // ENOSPC: the parent forks a child that makes a private mount namespace with a 1 MiB tmpfs
 // and re-executes this binary on the ChildWritesUntilFull test (a fresh process: no threads
 // copied by fork touch weft state).
-constexpr const char *enospc_env = "WEFT_FS_ENOSPC_DIR";
+constexpr const char* enospc_env = "WEFT_FS_ENOSPC_DIR";
 
 TEST(FsLifecycleTest, EnospcReportsTheBytesWritten) {
   temp_dir dir;
@@ -209,14 +203,11 @@ TEST(FsLifecycleTest, EnospcReportsTheBytesWritten) {
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    if (::unshare(CLONE_NEWNS) != 0)
-      ::_exit(77);
-    if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-      ::_exit(78);
-    if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=1m") != 0)
-      ::_exit(79);
-    char *argv[] = {exe, const_cast<char *>(filter.c_str()), nullptr};
-    char *envp[] = {const_cast<char *>(env.c_str()), nullptr};
+    if (::unshare(CLONE_NEWNS) != 0) ::_exit(77);
+    if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(78);
+    if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=1m") != 0) ::_exit(79);
+    char* argv[] = {exe, const_cast<char*>(filter.c_str()), nullptr};
+    char* envp[] = {const_cast<char*>(env.c_str()), nullptr};
     ::execve(exe, argv, envp);
     ::_exit(127);
   }
@@ -235,9 +226,8 @@ TEST(FsLifecycleTest, EnospcReportsTheBytesWritten) {
 }
 
 TEST(FsLifecycleTest, ChildWritesUntilFull) {
-  const char *mnt = std::getenv(enospc_env);
-  if (mnt == nullptr)
-    GTEST_SKIP() << "runs only as the child of EnospcReportsTheBytesWritten";
+  const char* mnt = std::getenv(enospc_env);
+  if (mnt == nullptr) GTEST_SKIP() << "runs only as the child of EnospcReportsTheBytesWritten";
   const std::filesystem::path dir(mnt);
   auto rt = weft::runtime::builder().current_thread().build();
   rt.block_on([&]() -> task<void> {

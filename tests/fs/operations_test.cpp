@@ -38,11 +38,10 @@ TEST(FsOperationsTest, DirectoriesCreateListRenameRemove) {
 
     auto entries = (co_await fs::read_dir(dir / "a")).value();
     std::vector<std::string> names;
-    for (const auto &e : entries)
-      names.push_back(e.file_name().string());
+    for (const auto& e : entries) names.push_back(e.file_name().string());
     std::sort(names.begin(), names.end());
     EXPECT_EQ(names, (std::vector<std::string>{"b", "f1", "f2"}));
-    for (const auto &e : entries) {
+    for (const auto& e : entries) {
       if (e.file_name() == "b") {
         EXPECT_TRUE(e.type() == fs::file_type::directory || e.type() == fs::file_type::unknown);
       }

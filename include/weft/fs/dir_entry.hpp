@@ -15,7 +15,7 @@ public:
   dir_entry(std::filesystem::path path, file_type type) : path_(std::move(path)), type_(type) {}
 
   /// The directory's path joined with file_name().
-  [[nodiscard]] const std::filesystem::path &path() const noexcept { return path_; }
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
   [[nodiscard]] std::filesystem::path file_name() const { return path_.filename(); }
   /// The type as the directory records it; file_type::unknown means "ask metadata()".
   [[nodiscard]] file_type type() const noexcept { return type_; }

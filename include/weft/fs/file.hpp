@@ -47,9 +47,9 @@ public:
   file() noexcept = default;
   /// Takes ownership of `fd`.
   explicit file(int fd) noexcept : fd_(fd) {}
-  file(file &&o) noexcept
+  file(file&& o) noexcept
       : fd_(std::exchange(o.fd_, -1)), mem_align_(o.mem_align_), off_align_(o.off_align_) {}
-  file &operator=(file &&o) noexcept {
+  file& operator=(file&& o) noexcept {
     if (this != &o) {
       close_in_background();
       fd_ = std::exchange(o.fd_, -1);
@@ -58,8 +58,8 @@ public:
     }
     return *this;
   }
-  file(const file &) = delete;
-  file &operator=(const file &) = delete;
+  file(const file&) = delete;
+  file& operator=(const file&) = delete;
   /// Hands the descriptor to the blocking pool to be closed (see the file comment); errors of
   /// that close are lost: call close() to see them.
   ~file() { close_in_background(); }
@@ -73,14 +73,11 @@ public:
   /// with a NUL byte; otherwise open(2)'s (ENOENT, EEXIST for create_new, EACCES, ...).
   static task<result<file>> open(std::filesystem::path path, open_options opts) {
     auto flags = opts.flags();
-    if (!flags)
-      co_return flags.error();
+    if (!flags) co_return flags.error();
     const detail::path_buf p(path);
-    if (auto ec = p.check())
-      co_return ec;
+    if (auto ec = p.check()) co_return ec;
     auto fd = co_await io::openat(AT_FDCWD, p.c_str(), *flags, opts.get_mode());
-    if (!fd)
-      co_return fd.error();
+    if (!fd) co_return fd.error();
     file f(*fd);
     if (opts.is_direct()) {
       struct ::statx st {};
@@ -110,8 +107,7 @@ public:
   /// file; otherwise pread(2)'s.
   auto read_at(std::span<std::byte> buf, std::uint64_t offset) {
     using op = decltype(io::read(-1, buf, 0));
-    if (auto ec = check_direct(buf.data(), buf.size(), offset))
-      return detail::checked_op<op>(ec);
+    if (auto ec = check_direct(buf.data(), buf.size(), offset)) return detail::checked_op<op>(ec);
     return detail::checked_op<op>(io::read(fd_, clamp(buf), static_cast<std::int64_t>(offset)));
   }
   /// Writes up to `buf.size()` bytes at `offset`; returns the count written (may be short).
@@ -121,8 +117,7 @@ public:
   /// Errors: as read_at; ENOSPC, EFBIG, EIO when nothing could be written.
   auto write_at(std::span<const std::byte> buf, std::uint64_t offset) {
     using op = decltype(io::write(-1, buf, 0));
-    if (auto ec = check_direct(buf.data(), buf.size(), offset))
-      return detail::checked_op<op>(ec);
+    if (auto ec = check_direct(buf.data(), buf.size(), offset)) return detail::checked_op<op>(ec);
     return detail::checked_op<op>(io::write(fd_, clamp(buf), static_cast<std::int64_t>(offset)));
   }
 
@@ -135,10 +130,8 @@ public:
     std::size_t done = 0;
     while (done < buf.size()) {
       auto n = co_await read_at(buf.subspan(done), offset + done);
-      if (!n)
-        co_return n.error();
-      if (*n == 0)
-        co_return io::unexpected_eof();
+      if (!n) co_return n.error();
+      if (*n == 0) co_return io::unexpected_eof();
       done += *n;
     }
     co_return result<void>{};
@@ -169,16 +162,14 @@ public:
   /// position moved) that nobody saw. Errors: as read_at.
   auto read(std::span<std::byte> buf) {
     using op = decltype(io::read(-1, buf, -1));
-    if (auto ec = check_direct(buf.data(), buf.size(), 0))
-      return detail::checked_op<op>(ec);
+    if (auto ec = check_direct(buf.data(), buf.size(), 0)) return detail::checked_op<op>(ec);
     return detail::checked_op<op>(io::read(fd_, clamp(buf), -1));
   }
   /// Writes at the file position (at the end with append), advancing it; may be short.
   /// Cancellation: as write_at. Errors: as write_at.
   auto write(std::span<const std::byte> buf) {
     using op = decltype(io::write(-1, buf, -1));
-    if (auto ec = check_direct(buf.data(), buf.size(), 0))
-      return detail::checked_op<op>(ec);
+    if (auto ec = check_direct(buf.data(), buf.size(), 0)) return detail::checked_op<op>(ec);
     return detail::checked_op<op>(io::write(fd_, clamp(buf), -1));
   }
   /// Fills `buf` from the file position. Errors: as read_exact_at.
@@ -186,10 +177,8 @@ public:
     std::size_t done = 0;
     while (done < buf.size()) {
       auto n = co_await read(buf.subspan(done));
-      if (!n)
-        co_return n.error();
-      if (*n == 0)
-        co_return io::unexpected_eof();
+      if (!n) co_return n.error();
+      if (*n == 0) co_return io::unexpected_eof();
       done += *n;
     }
     co_return result<void>{};
@@ -220,8 +209,7 @@ public:
                        : from == seek_from::current ? SEEK_CUR
                                                     : SEEK_END;
     const off_t r = ::lseek(fd_, static_cast<off_t>(offset), whence);
-    if (r < 0)
-      return make_error(errno);
+    if (r < 0) return make_error(errno);
     return static_cast<std::uint64_t>(r);
   }
 
@@ -243,8 +231,7 @@ public:
     // The job is a named local: g++ 12 destroys a lambda temporary inside a co_await
     // expression twice.
     auto job = spawn_blocking([fd, len]() -> result<void> {
-      if (::ftruncate(fd, static_cast<off_t>(len)) != 0)
-        return make_error(errno);
+      if (::ftruncate(fd, static_cast<off_t>(len)) != 0) return make_error(errno);
       return {};
     });
     co_return co_await job;
@@ -254,8 +241,7 @@ public:
   task<result<file_metadata>> metadata() const {
     struct ::statx st {};
     auto r = co_await io::statx(fd_, "", AT_EMPTY_PATH, statx_mask, &st);
-    if (!r)
-      co_return r.error();
+    if (!r) co_return r.error();
     co_return file_metadata(st);
   }
 
@@ -281,10 +267,9 @@ private:
   template <class T> static std::span<T> clamp(std::span<T> b) noexcept {
     return b.size() > max_io_size ? b.first(max_io_size) : b;
   }
-  [[nodiscard]] std::error_code check_direct(const void *p, std::size_t n,
+  [[nodiscard]] std::error_code check_direct(const void* p, std::size_t n,
                                              std::uint64_t off) const noexcept {
-    if (mem_align_ == 0 && off_align_ == 0)
-      return {};
+    if (mem_align_ == 0 && off_align_ == 0) return {};
     const auto addr = reinterpret_cast<std::uintptr_t>(p);
     if ((mem_align_ != 0 && addr % mem_align_ != 0) ||
         (off_align_ != 0 && (n % off_align_ != 0 || off % off_align_ != 0)))
@@ -293,8 +278,7 @@ private:
   }
   void close_in_background() noexcept {
     const int fd = std::exchange(fd_, -1);
-    if (fd < 0)
-      return;
+    if (fd < 0) return;
     detail::fd_closer job(fd);
     if (const handle h = handle::try_current(); h.valid()) {
       try {

@@ -25,22 +25,14 @@ enum class file_type : std::uint8_t {
 /// Converts the S_IFMT bits of a mode.
 constexpr file_type file_type_from_mode(unsigned mode) noexcept {
   switch (mode & S_IFMT) {
-  case S_IFREG:
-    return file_type::regular;
-  case S_IFDIR:
-    return file_type::directory;
-  case S_IFLNK:
-    return file_type::symlink;
-  case S_IFBLK:
-    return file_type::block_device;
-  case S_IFCHR:
-    return file_type::character_device;
-  case S_IFIFO:
-    return file_type::fifo;
-  case S_IFSOCK:
-    return file_type::socket;
-  default:
-    return file_type::unknown;
+  case S_IFREG: return file_type::regular;
+  case S_IFDIR: return file_type::directory;
+  case S_IFLNK: return file_type::symlink;
+  case S_IFBLK: return file_type::block_device;
+  case S_IFCHR: return file_type::character_device;
+  case S_IFIFO: return file_type::fifo;
+  case S_IFSOCK: return file_type::socket;
+  default: return file_type::unknown;
   }
 }
 
@@ -50,7 +42,7 @@ public:
   using time_point = std::chrono::system_clock::time_point;
 
   file_metadata() = default;
-  explicit file_metadata(const struct ::statx &s) noexcept : s_(s) {}
+  explicit file_metadata(const struct ::statx& s) noexcept : s_(s) {}
 
   [[nodiscard]] file_type type() const noexcept { return file_type_from_mode(s_.stx_mode); }
   [[nodiscard]] bool is_file() const noexcept { return type() == file_type::regular; }
@@ -77,10 +69,10 @@ public:
   [[nodiscard]] std::uint32_t dio_mem_align() const noexcept { return s_.stx_dio_mem_align; }
   [[nodiscard]] std::uint32_t dio_offset_align() const noexcept { return s_.stx_dio_offset_align; }
   /// The raw statx record.
-  [[nodiscard]] const struct ::statx &raw() const noexcept { return s_; }
+  [[nodiscard]] const struct ::statx& raw() const noexcept { return s_; }
 
 private:
-  static time_point to_time(const struct ::statx_timestamp &t) noexcept {
+  static time_point to_time(const struct ::statx_timestamp& t) noexcept {
     return time_point(std::chrono::duration_cast<time_point::duration>(
         std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec)));
   }

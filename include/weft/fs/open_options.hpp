@@ -16,28 +16,28 @@ namespace weft::fs {
 class open_options {
 public:
   /// Read access.
-  open_options &read(bool v) noexcept { return set(read_, v); }
+  open_options& read(bool v) noexcept { return set(read_, v); }
   /// Write access.
-  open_options &write(bool v) noexcept { return set(write_, v); }
+  open_options& write(bool v) noexcept { return set(write_, v); }
   /// Write access where every cursor write goes to the end of the file (O_APPEND).
-  open_options &append(bool v) noexcept { return set(append_, v); }
+  open_options& append(bool v) noexcept { return set(append_, v); }
   /// Empties the file on open (needs write access).
-  open_options &truncate(bool v) noexcept { return set(truncate_, v); }
+  open_options& truncate(bool v) noexcept { return set(truncate_, v); }
   /// Creates the file when it does not exist (needs write or append).
-  open_options &create(bool v) noexcept { return set(create_, v); }
+  open_options& create(bool v) noexcept { return set(create_, v); }
   /// Creates the file, failing with EEXIST when it exists (implies create; needs write or
   /// append). Dangling symlinks count as existing (O_EXCL).
-  open_options &create_new(bool v) noexcept { return set(create_new_, v); }
+  open_options& create_new(bool v) noexcept { return set(create_new_, v); }
   /// The permission bits of a created file, before the umask (default 0666).
-  open_options &mode(mode_t m) noexcept {
+  open_options& mode(mode_t m) noexcept {
     mode_ = m;
     return *this;
   }
   /// Direct I/O (O_DIRECT): buffers, offsets and lengths of reads and writes must be
   /// multiples of the file's alignment (file::direct_alignment()); others fail with EINVAL.
-  open_options &direct(bool v) noexcept { return set(direct_, v); }
+  open_options& direct(bool v) noexcept { return set(direct_, v); }
   /// Extra open(2) flags or'ed in (e.g. O_NOFOLLOW, O_NOATIME). O_CLOEXEC is always set.
-  open_options &custom_flags(int f) noexcept {
+  open_options& custom_flags(int f) noexcept {
     custom_ = f;
     return *this;
   }
@@ -59,26 +59,21 @@ public:
     } else {
       return std::errc::invalid_argument;
     }
-    if ((truncate_ || create_ || create_new_) && !writes)
-      return std::errc::invalid_argument;
-    if (truncate_ && append_ && !write_)
-      return std::errc::invalid_argument;
-    if (append_)
-      f |= O_APPEND;
-    if (truncate_ && !create_new_)
-      f |= O_TRUNC;
+    if ((truncate_ || create_ || create_new_) && !writes) return std::errc::invalid_argument;
+    if (truncate_ && append_ && !write_) return std::errc::invalid_argument;
+    if (append_) f |= O_APPEND;
+    if (truncate_ && !create_new_) f |= O_TRUNC;
     if (create_new_) {
       f |= O_CREAT | O_EXCL;
     } else if (create_) {
       f |= O_CREAT;
     }
-    if (direct_)
-      f |= O_DIRECT;
+    if (direct_) f |= O_DIRECT;
     return f;
   }
 
 private:
-  open_options &set(bool &field, bool v) noexcept {
+  open_options& set(bool& field, bool v) noexcept {
     field = v;
     return *this;
   }

@@ -41,20 +41,16 @@ namespace weft::fs {
 /// Errors: open(2)'s and read(2)'s.
 inline task<result<std::vector<std::byte>>> read(std::filesystem::path path) {
   auto f = co_await file::open(std::move(path));
-  if (!f)
-    co_return f.error();
+  if (!f) co_return f.error();
   auto md = co_await f->metadata();
   // One byte more than the size, so the read that finds the end needs no reallocation.
   std::vector<std::byte> out(md ? static_cast<std::size_t>(md->len()) + 1 : 8192);
   std::size_t done = 0;
   for (;;) {
-    if (done == out.size())
-      out.resize(out.size() * 2);
+    if (done == out.size()) out.resize(out.size() * 2);
     auto n = co_await f->read_at(std::span(out).subspan(done), done);
-    if (!n)
-      co_return n.error();
-    if (*n == 0)
-      break;
+    if (!n) co_return n.error();
+    if (*n == 0) break;
     done += *n;
   }
   out.resize(done);
@@ -65,9 +61,8 @@ inline task<result<std::vector<std::byte>>> read(std::filesystem::path path) {
 /// The contents of the file at `path` as a string (bytes as they are: no UTF-8 check).
 inline task<result<std::string>> read_to_string(std::filesystem::path path) {
   auto bytes = co_await read(std::move(path));
-  if (!bytes)
-    co_return bytes.error();
-  co_return std::string(reinterpret_cast<const char *>(bytes->data()), bytes->size());
+  if (!bytes) co_return bytes.error();
+  co_return std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size());
 }
 
 /// Creates or truncates the file at `path` and writes `data` into it.
@@ -75,12 +70,10 @@ inline task<result<std::string>> read_to_string(std::filesystem::path path) {
 /// failure has bytes_written 0; close(2)'s error (deferred write-back) counts too.
 inline task<write_outcome> write(std::filesystem::path path, std::span<const std::byte> data) {
   auto f = co_await file::create(std::move(path));
-  if (!f)
-    co_return write_outcome{0, f.error()};
+  if (!f) co_return write_outcome{0, f.error()};
   write_outcome out = co_await f->write_all_at(data, 0);
   auto closed = co_await f->close();
-  if (out && !closed)
-    out.error = closed.error();
+  if (out && !closed) out.error = closed.error();
   co_return std::move(out);
 }
 /// write() of a string's bytes.
@@ -91,33 +84,25 @@ inline task<write_outcome> write(std::filesystem::path path, std::string_view da
 namespace detail {
 /// The blocking body of copy(): copy_file_range, falling back to read/write where the file
 /// systems cannot (EXDEV on old kernels, EINVAL, EOPNOTSUPP, ENOSYS).
-inline result<std::uint64_t> copy_blocking(const std::filesystem::path &from,
-                                           const std::filesystem::path &to) {
+inline result<std::uint64_t> copy_blocking(const std::filesystem::path& from,
+                                           const std::filesystem::path& to) {
   struct fd_guard {
     int fd;
     ~fd_guard() {
-      if (fd >= 0)
-        ::close(fd);
+      if (fd >= 0) ::close(fd);
     }
   };
   fd_guard in{::open(from.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (in.fd < 0)
-    return make_error(errno);
+  if (in.fd < 0) return make_error(errno);
   struct ::stat st {};
-  if (::fstat(in.fd, &st) != 0)
-    return make_error(errno);
-  if (!S_ISREG(st.st_mode))
-    return make_error(EINVAL);
+  if (::fstat(in.fd, &st) != 0) return make_error(errno);
+  if (!S_ISREG(st.st_mode)) return make_error(EINVAL);
   fd_guard out{::open(to.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, st.st_mode & 07777)};
-  if (out.fd < 0)
-    return make_error(errno);
+  if (out.fd < 0) return make_error(errno);
   struct ::stat ost {};
-  if (::fstat(out.fd, &ost) != 0)
-    return make_error(errno);
-  if (ost.st_dev == st.st_dev && ost.st_ino == st.st_ino)
-    return make_error(EINVAL); // itself
-  if (::ftruncate(out.fd, 0) != 0)
-    return make_error(errno);
+  if (::fstat(out.fd, &ost) != 0) return make_error(errno);
+  if (ost.st_dev == st.st_dev && ost.st_ino == st.st_ino) return make_error(EINVAL); // itself
+  if (::ftruncate(out.fd, 0) != 0) return make_error(errno);
   std::uint64_t total = 0;
   bool fallback = false;
   while (!fallback) {
@@ -126,10 +111,8 @@ inline result<std::uint64_t> copy_blocking(const std::filesystem::path &from,
       total += static_cast<std::uint64_t>(n);
       continue;
     }
-    if (n == 0)
-      break;
-    if (errno == EINTR)
-      continue;
+    if (n == 0) break;
+    if (errno == EINTR) continue;
     if (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP || errno == ENOSYS) {
       fallback = true;
       break;
@@ -140,18 +123,15 @@ inline result<std::uint64_t> copy_blocking(const std::filesystem::path &from,
     std::vector<char> buf(256 * 1024);
     for (;;) {
       const ssize_t n = ::read(in.fd, buf.data(), buf.size());
-      if (n == 0)
-        break;
+      if (n == 0) break;
       if (n < 0) {
-        if (errno == EINTR)
-          continue;
+        if (errno == EINTR) continue;
         return make_error(errno);
       }
       for (ssize_t off = 0; off < n;) {
         const ssize_t w = ::write(out.fd, buf.data() + off, static_cast<std::size_t>(n - off));
         if (w < 0) {
-          if (errno == EINTR)
-            continue;
+          if (errno == EINTR) continue;
           return make_error(errno);
         }
         off += w;
@@ -161,74 +141,51 @@ inline result<std::uint64_t> copy_blocking(const std::filesystem::path &from,
   }
   (void)::fchmod(out.fd, st.st_mode & 07777); // an existing target gets the source's bits
   const int fd = std::exchange(out.fd, -1);
-  if (::close(fd) != 0)
-    return make_error(errno);
+  if (::close(fd) != 0) return make_error(errno);
   return total;
 }
 
-inline result<std::vector<dir_entry>> read_dir_blocking(const std::filesystem::path &dir) {
-  DIR *d = ::opendir(dir.c_str()); // glibc opens it O_CLOEXEC
-  if (d == nullptr)
-    return make_error(errno);
+inline result<std::vector<dir_entry>> read_dir_blocking(const std::filesystem::path& dir) {
+  DIR* d = ::opendir(dir.c_str()); // glibc opens it O_CLOEXEC
+  if (d == nullptr) return make_error(errno);
   std::vector<dir_entry> out;
   for (;;) {
     errno = 0;
-    const dirent *e = ::readdir(d);
-    if (e == nullptr)
-      break;
+    const dirent* e = ::readdir(d);
+    if (e == nullptr) break;
     const std::string_view name(e->d_name);
-    if (name == "." || name == "..")
-      continue;
+    if (name == "." || name == "..") continue;
     file_type t = file_type::unknown;
     switch (e->d_type) {
-    case DT_REG:
-      t = file_type::regular;
-      break;
-    case DT_DIR:
-      t = file_type::directory;
-      break;
-    case DT_LNK:
-      t = file_type::symlink;
-      break;
-    case DT_BLK:
-      t = file_type::block_device;
-      break;
-    case DT_CHR:
-      t = file_type::character_device;
-      break;
-    case DT_FIFO:
-      t = file_type::fifo;
-      break;
-    case DT_SOCK:
-      t = file_type::socket;
-      break;
-    default:
-      break;
+    case DT_REG: t = file_type::regular; break;
+    case DT_DIR: t = file_type::directory; break;
+    case DT_LNK: t = file_type::symlink; break;
+    case DT_BLK: t = file_type::block_device; break;
+    case DT_CHR: t = file_type::character_device; break;
+    case DT_FIFO: t = file_type::fifo; break;
+    case DT_SOCK: t = file_type::socket; break;
+    default: break;
     }
     out.emplace_back(dir / std::filesystem::path(name), t);
   }
   const int err = errno;
   ::closedir(d);
-  if (err != 0)
-    return make_error(err);
+  if (err != 0) return make_error(err);
   return out;
 }
 
 inline task<result<file_metadata>> statx_path(std::filesystem::path path, int flags) {
   const path_buf p(path);
-  if (auto ec = p.check())
-    co_return ec;
+  if (auto ec = p.check()) co_return ec;
   struct ::statx st {};
   auto r = co_await io::statx(AT_FDCWD, p.c_str(), flags, statx_mask, &st);
-  if (!r)
-    co_return r.error();
+  if (!r) co_return r.error();
   co_return file_metadata(st);
 }
 
 inline task<result<void>> unlink_path(std::filesystem::path path, int flags) {
   const path_buf p(path);
-  if (auto ec = p.check())
-    co_return ec;
+  if (auto ec = p.check()) co_return ec;
   co_return co_await io::unlinkat(AT_FDCWD, p.c_str(), flags);
 }
 } // namespace detail
@@ -258,8 +215,7 @@ inline task<result<file_metadata>> symlink_metadata(std::filesystem::path path) 
 /// parent), mkdir(2)'s.
 inline task<result<void>> create_dir(std::filesystem::path path) {
   const detail::path_buf p(path);
-  if (auto ec = p.check())
-    co_return ec;
+  if (auto ec = p.check()) co_return ec;
   co_return co_await io::mkdirat(AT_FDCWD, p.c_str(), 0777);
 }
 
@@ -274,10 +230,8 @@ inline task<result<void>> create_dir_all(std::filesystem::path path) {
     if (std::filesystem::exists(st) && !std::filesystem::is_directory(st))
       return make_error(EEXIST);
     std::filesystem::create_directories(path, ec);
-    if (ec)
-      return ec;
-    if (!std::filesystem::is_directory(path, ec))
-      return make_error(EEXIST);
+    if (ec) return ec;
+    if (!std::filesystem::is_directory(path, ec)) return make_error(EEXIST);
     return {};
   });
   co_return co_await job;
@@ -299,10 +253,8 @@ inline task<result<void>> remove_dir_all(std::filesystem::path path) {
   auto job = spawn_blocking([path = std::move(path)]() -> result<void> {
     std::error_code ec;
     const auto n = std::filesystem::remove_all(path, ec);
-    if (ec)
-      return ec;
-    if (n == 0)
-      return make_error(ENOENT);
+    if (ec) return ec;
+    if (n == 0) return make_error(ENOENT);
     return {};
   });
   co_return co_await job;
@@ -312,10 +264,8 @@ inline task<result<void>> remove_dir_all(std::filesystem::path path) {
 inline task<result<void>> rename(std::filesystem::path from, std::filesystem::path to) {
   const detail::path_buf a(from);
   const detail::path_buf b(to);
-  if (auto ec = a.check())
-    co_return ec;
-  if (auto ec = b.check())
-    co_return ec;
+  if (auto ec = a.check()) co_return ec;
+  if (auto ec = b.check()) co_return ec;
   co_return co_await io::renameat(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str());
 }
 

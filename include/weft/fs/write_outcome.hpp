@@ -32,8 +32,7 @@ struct [[nodiscard]] write_outcome {
   explicit operator bool() const noexcept { return has_value(); }
   /// Returns normally when everything was written; otherwise throws write_error.
   void value() const {
-    if (error)
-      WEFT_THROW(write_error(error, bytes_written));
+    if (error) WEFT_THROW(write_error(error, bytes_written));
   }
 };
 

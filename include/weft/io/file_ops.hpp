@@ -21,8 +21,7 @@ namespace weft::io {
 namespace detail {
 /// The mapper of ops whose result is a new file descriptor.
 inline result<int> to_fd(std::int32_t res) {
-  if (res < 0)
-    return make_error(-res);
+  if (res < 0) return make_error(-res);
   return static_cast<int>(res);
 }
 } // namespace detail
@@ -37,9 +36,9 @@ inline result<int> to_fd(std::int32_t res) {
 /// Cancellation: dropping it cancels the open; a descriptor the kernel opened anyway, or one
 /// whose result nobody took, is closed (op_resource::fd).
 /// Errors: open(2)'s.
-inline auto openat(int dirfd, const char *path, int flags, mode_t mode) {
+inline auto openat(int dirfd, const char* path, int flags, mode_t mode) {
   return make_op(
-      [dirfd, path, flags, mode](io_uring_sqe *sqe, detail::op_state &) {
+      [dirfd, path, flags, mode](io_uring_sqe* sqe, detail::op_state&) {
         io_uring_prep_openat(sqe, dirfd, path, flags, mode);
       },
       detail::to_fd, op_traits{.borrows_memory = true, .resource = detail::op_resource::fd});
@@ -47,9 +46,9 @@ inline auto openat(int dirfd, const char *path, int flags, mode_t mode) {
 
 /// statx(2) of `path` relative to `dirfd` into `*out` (with AT_EMPTY_PATH and an empty path:
 /// of `dirfd` itself). `*out` is borrowed like the path.
-inline auto statx(int dirfd, const char *path, int flags, unsigned mask, struct ::statx *out) {
+inline auto statx(int dirfd, const char* path, int flags, unsigned mask, struct ::statx* out) {
   return make_op(
-      [dirfd, path, flags, mask, out](io_uring_sqe *sqe, detail::op_state &) {
+      [dirfd, path, flags, mask, out](io_uring_sqe* sqe, detail::op_state&) {
         io_uring_prep_statx(sqe, dirfd, path, flags, mask, out);
       },
       detail::to_void, op_traits{.borrows_memory = true});
@@ -59,7 +58,7 @@ inline auto statx(int dirfd, const char *path, int flags, unsigned mask, struct 
 /// still happen.
 inline auto fsync(int fd, bool data_only) {
   return make_op(
-      [fd, data_only](io_uring_sqe *sqe, detail::op_state &) {
+      [fd, data_only](io_uring_sqe* sqe, detail::op_state&) {
         io_uring_prep_fsync(sqe, fd, data_only ? IORING_FSYNC_DATASYNC : 0);
       },
       detail::to_void, op_traits{});
@@ -68,7 +67,7 @@ inline auto fsync(int fd, bool data_only) {
 /// fallocate(2) of `len` bytes at `offset` in `fd` with `mode` (0: allocate and extend).
 inline auto fallocate(int fd, int mode, std::uint64_t offset, std::uint64_t len) {
   return make_op(
-      [fd, mode, offset, len](io_uring_sqe *sqe, detail::op_state &) {
+      [fd, mode, offset, len](io_uring_sqe* sqe, detail::op_state&) {
         io_uring_prep_fallocate(sqe, fd, mode, static_cast<off_t>(offset), static_cast<off_t>(len));
       },
       detail::to_void, op_traits{});
@@ -76,46 +75,46 @@ inline auto fallocate(int fd, int mode, std::uint64_t offset, std::uint64_t len)
 
 /// preadv(2) into `n` buffers at `offset` (-1: the file position). `iov` and the buffers it
 /// names are borrowed until the future completed or was destroyed.
-inline auto readv(int fd, const iovec *iov, unsigned n, std::int64_t offset = -1) {
+inline auto readv(int fd, const iovec* iov, unsigned n, std::int64_t offset = -1) {
   return make_op(
-      [fd, iov, n, offset](io_uring_sqe *sqe, detail::op_state &) {
+      [fd, iov, n, offset](io_uring_sqe* sqe, detail::op_state&) {
         io_uring_prep_readv(sqe, fd, iov, n, static_cast<std::uint64_t>(offset));
       },
       detail::to_size, op_traits{.borrows_memory = true});
 }
 
 /// pwritev(2) from `n` buffers at `offset` (-1: the file position); borrows like readv.
-inline auto writev(int fd, const iovec *iov, unsigned n, std::int64_t offset = -1) {
+inline auto writev(int fd, const iovec* iov, unsigned n, std::int64_t offset = -1) {
   return make_op(
-      [fd, iov, n, offset](io_uring_sqe *sqe, detail::op_state &) {
+      [fd, iov, n, offset](io_uring_sqe* sqe, detail::op_state&) {
         io_uring_prep_writev(sqe, fd, iov, n, static_cast<std::uint64_t>(offset));
       },
       detail::to_size, op_traits{.borrows_memory = true});
 }
 
 /// unlinkat(2): removes a file, or an empty directory with `flags == AT_REMOVEDIR`.
-inline auto unlinkat(int dirfd, const char *path, int flags) {
+inline auto unlinkat(int dirfd, const char* path, int flags) {
   return make_op(
-      [dirfd, path, flags](io_uring_sqe *sqe, detail::op_state &) {
+      [dirfd, path, flags](io_uring_sqe* sqe, detail::op_state&) {
         io_uring_prep_unlinkat(sqe, dirfd, path, flags);
       },
       detail::to_void, op_traits{.borrows_memory = true});
 }
 
 /// renameat2(2) of `from` (relative to `from_dir`) to `to` (relative to `to_dir`).
-inline auto renameat(int from_dir, const char *from, int to_dir, const char *to,
+inline auto renameat(int from_dir, const char* from, int to_dir, const char* to,
                      unsigned flags = 0) {
   return make_op(
-      [from_dir, from, to_dir, to, flags](io_uring_sqe *sqe, detail::op_state &) {
+      [from_dir, from, to_dir, to, flags](io_uring_sqe* sqe, detail::op_state&) {
         io_uring_prep_renameat(sqe, from_dir, from, to_dir, to, flags);
       },
       detail::to_void, op_traits{.borrows_memory = true});
 }
 
 /// mkdirat(2) of `path` relative to `dirfd` with `mode` (before the umask).
-inline auto mkdirat(int dirfd, const char *path, mode_t mode) {
+inline auto mkdirat(int dirfd, const char* path, mode_t mode) {
   return make_op(
-      [dirfd, path, mode](io_uring_sqe *sqe, detail::op_state &) {
+      [dirfd, path, mode](io_uring_sqe* sqe, detail::op_state&) {
         io_uring_prep_mkdirat(sqe, dirfd, path, mode);
       },
       detail::to_void, op_traits{.borrows_memory = true});

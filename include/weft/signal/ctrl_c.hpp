@@ -17,11 +17,9 @@ class ctrl_c_future {
 public:
   explicit ctrl_c_future(result<signal_stream> s) : s_(std::move(s)) {}
 
-  ::weft::poll<result<void>> poll(context &cx) {
-    if (!s_)
-      return ::weft::poll<result<void>>(std::in_place, s_.error());
-    if (s_->poll_next(cx).is_pending())
-      return pending;
+  ::weft::poll<result<void>> poll(context& cx) {
+    if (!s_) return ::weft::poll<result<void>>(std::in_place, s_.error());
+    if (s_->poll_next(cx).is_pending()) return pending;
     return ::weft::poll<result<void>>(std::in_place);
   }
 

@@ -24,25 +24,26 @@ namespace weft::signal {
 /// worker or thread of a runtime, and signals may arrive on any thread.
 class signal_stream {
 public:
-  signal_stream(signal_stream &&) noexcept = default;
-  signal_stream &operator=(signal_stream &&) noexcept = default;
-  ~signal_stream() {
-    if (l_)
-      detail::registry::get().detach(*l_);
+  signal_stream(signal_stream&&) noexcept = default;
+  signal_stream& operator=(signal_stream&& o) noexcept {
+    if (this != &o) {
+      stop();
+      l_ = std::move(o.l_);
+    }
+    return *this;
   }
+  ~signal_stream() { stop(); }
 
   /// The signal this stream listens to.
   [[nodiscard]] int signo() const noexcept { return l_->sig; }
 
   /// The next arrival (the signal number), or pending until one comes.
   /// Preconditions: polled on a thread of a weft runtime.
-  ::weft::poll<std::optional<int>> poll_next(context &cx) {
-    auto &reg = detail::registry::get();
+  ::weft::poll<std::optional<int>> poll_next(context& cx) {
+    auto& reg = detail::registry::get();
     for (;;) {
-      if (reg.take(*l_))
-        return ::weft::poll<std::optional<int>>(std::in_place, l_->sig);
-      if (!reg.wait(*l_, cx))
-        return pending;
+      if (reg.take(*l_)) return ::weft::poll<std::optional<int>>(std::in_place, l_->sig);
+      if (!reg.wait(*l_, cx)) return pending;
     }
   }
 
@@ -51,14 +52,18 @@ public:
   /// next recv().
   auto recv() {
     struct recv_future {
-      signal_stream *s;
-      ::weft::poll<std::optional<int>> poll(context &cx) { return s->poll_next(cx); }
+      signal_stream* s;
+      ::weft::poll<std::optional<int>> poll(context& cx) { return s->poll_next(cx); }
     };
     return recv_future{this};
   }
 
 private:
   friend result<signal_stream> signal(int sig);
+  void stop() noexcept {
+    if (l_) detail::registry::get().detach(*l_);
+    l_.reset();
+  }
   signal_stream() : l_(std::make_unique<detail::listener>()) {}
   std::unique_ptr<detail::listener> l_;
 };

@@ -18,9 +18,8 @@ public:
   explicit checked_op(Op op) : op_(std::in_place, std::move(op)) {}
   explicit checked_op(std::error_code ec) noexcept : ec_(ec) {}
 
-  ::weft::poll<output> poll(context &cx) {
-    if (!op_)
-      return ::weft::poll<output>(std::in_place, ec_);
+  ::weft::poll<output> poll(context& cx) {
+    if (!op_) return ::weft::poll<output>(std::in_place, ec_);
     return op_->poll(cx);
   }
 

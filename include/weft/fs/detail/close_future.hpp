@@ -27,19 +27,17 @@ namespace weft::fs::detail {
 class close_future {
 public:
   explicit close_future(int fd) noexcept : fd_(fd) {}
-  close_future(close_future &&o) noexcept
+  close_future(close_future&& o) noexcept
       : fd_(std::exchange(o.fd_, -1)), op_(std::exchange(o.op_, nullptr)) {}
-  close_future &operator=(close_future &&) = delete;
+  close_future& operator=(close_future&&) = delete;
   ~close_future() { drop(); }
 
-  ::weft::poll<result<void>> poll(context &cx) {
+  ::weft::poll<result<void>> poll(context& cx) {
     using io::detail::op_state;
     if (op_ == nullptr) {
-      if (fd_ < 0)
-        return ::weft::poll<result<void>>(std::in_place, make_error(EBADF));
-      if (!coop::poll_proceed(cx))
-        return pending;
-      io::uring_driver *d = io::uring_driver::current();
+      if (fd_ < 0) return ::weft::poll<result<void>>(std::in_place, make_error(EBADF));
+      if (!coop::poll_proceed(cx)) return pending;
+      io::uring_driver* d = io::uring_driver::current();
       if (d == nullptr) { // not on a runtime thread: close synchronously
         const int r = ::close(std::exchange(fd_, -1));
         return ::weft::poll<result<void>>(std::in_place,
@@ -49,7 +47,7 @@ public:
       op_->retryable = false; // a close is never repeated
       const int fd = std::exchange(fd_, -1);
       d->start(
-          op_, [fd](io_uring_sqe *sqe) { io_uring_prep_close(sqe, fd); }, cx.waker());
+          op_, [fd](io_uring_sqe* sqe) { io_uring_prep_close(sqe, fd); }, cx.waker());
       return pending;
     }
     op_->lock.lock();
@@ -66,11 +64,9 @@ public:
 
 private:
   void drop() noexcept {
-    if (fd_ >= 0)
-      ::close(std::exchange(fd_, -1)); // never started: close it here
-    io::detail::op_state *op = std::exchange(op_, nullptr);
-    if (op == nullptr)
-      return;
+    if (fd_ >= 0) ::close(std::exchange(fd_, -1)); // never started: close it here
+    io::detail::op_state* op = std::exchange(op_, nullptr);
+    if (op == nullptr) return;
     waker w(nullptr, nullptr);
     op->lock.lock();
     op->holder_gone = true;
@@ -81,7 +77,7 @@ private:
   }
 
   int fd_;
-  io::detail::op_state *op_ = nullptr;
+  io::detail::op_state* op_ = nullptr;
 };
 
 /// Closes its descriptor exactly once: when invoked (on a blocking thread), or when
@@ -89,15 +85,13 @@ private:
 class fd_closer {
 public:
   explicit fd_closer(int fd) noexcept : fd_(fd) {}
-  fd_closer(fd_closer &&o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  fd_closer &operator=(fd_closer &&) = delete;
+  fd_closer(fd_closer&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  fd_closer& operator=(fd_closer&&) = delete;
   ~fd_closer() {
-    if (fd_ >= 0)
-      ::close(fd_);
+    if (fd_ >= 0) ::close(fd_);
   }
   void operator()() noexcept {
-    if (fd_ >= 0)
-      ::close(std::exchange(fd_, -1));
+    if (fd_ >= 0) ::close(std::exchange(fd_, -1));
   }
 
 private:

@@ -70,8 +70,7 @@ inline std::atomic<int> pipe_write_fd{-1};
 
 inline void on_signal(int sig) noexcept {
   const int saved = errno;
-  if (sig > 0 && sig < max_signal)
-    arrivals[sig].fetch_add(1);
+  if (sig > 0 && sig < max_signal) arrivals[sig].fetch_add(1);
   const int fd = pipe_write_fd.load();
   if (fd >= 0) {
     const unsigned char b = static_cast<unsigned char>(sig);
@@ -86,15 +85,15 @@ struct listener {
   std::uint64_t seen = 0; // arrivals this listener has returned
   waker w{nullptr, nullptr};
   bool waiting = false;
-  listener *prev = nullptr;
-  listener *next = nullptr;
+  listener* prev = nullptr;
+  listener* next = nullptr;
 };
 
 class registry {
 public:
   /// The process's registry, never destroyed (signals may arrive during exit).
-  static registry &get() {
-    static registry *r = new registry();
+  static registry& get() {
+    static registry* r = new registry();
     return *r;
   }
 
@@ -103,7 +102,7 @@ public:
   /// Errors: EINVAL for a signal that cannot be caught or that weft refuses (SIGKILL,
   /// SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP: handling those asynchronously makes
   /// no sense); pipe2/sigaction's errors.
-  result<void> attach(listener &l, int sig) {
+  result<void> attach(listener& l, int sig) {
     if (sig <= 0 || sig >= max_signal || sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV ||
         sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP)
       return make_error(EINVAL);
@@ -111,8 +110,7 @@ public:
       std::lock_guard g(install_mu_);
       if (read_fd_ < 0) {
         int p[2];
-        if (::pipe2(p, O_CLOEXEC) != 0)
-          return make_error(errno);
+        if (::pipe2(p, O_CLOEXEC) != 0) return make_error(errno);
         // Only the write end is non-blocking: the handler must never block, while the read
         // end is read through io_uring, which waits for data (poll-armed) on it.
         ::fcntl(p[1], F_SETFL, ::fcntl(p[1], F_GETFL) | O_NONBLOCK);
@@ -124,8 +122,7 @@ public:
         sa.sa_handler = &on_signal;
         sigemptyset(&sa.sa_mask);
         sa.sa_flags = SA_RESTART;
-        if (::sigaction(sig, &sa, nullptr) != 0)
-          return make_error(errno);
+        if (::sigaction(sig, &sa, nullptr) != 0) return make_error(errno);
         installed_[sig] = true;
       }
     }
@@ -134,23 +131,19 @@ public:
     l.seen = observed_[sig];
     l.next = head_;
     l.prev = nullptr;
-    if (head_ != nullptr)
-      head_->prev = &l;
+    if (head_ != nullptr) head_->prev = &l;
     head_ = &l;
     return {};
   }
 
   /// Detaches `l` (its waker is dropped).
-  void detach(listener &l) noexcept {
+  void detach(listener& l) noexcept {
     waker w(nullptr, nullptr);
     {
       std::lock_guard g(waiters_mu_);
-      if (l.prev != nullptr)
-        l.prev->next = l.next;
-      if (l.next != nullptr)
-        l.next->prev = l.prev;
-      if (head_ == &l)
-        head_ = l.next;
+      if (l.prev != nullptr) l.prev->next = l.next;
+      if (l.next != nullptr) l.next->prev = l.prev;
+      if (head_ == &l) head_ = l.next;
       l.prev = l.next = nullptr;
       l.waiting = false;
       w.swap(l.w);
@@ -158,13 +151,11 @@ public:
   }
 
   /// Takes one arrival for `l` if it has one it has not returned yet.
-  bool take(listener &l) {
-    if (arrivals[l.sig].load() <= l.seen)
-      return false;
+  bool take(listener& l) {
+    if (arrivals[l.sig].load() <= l.seen) return false;
     ++l.seen;
     std::lock_guard g(waiters_mu_);
-    if (observed_[l.sig] < l.seen)
-      observed_[l.sig] = l.seen;
+    if (observed_[l.sig] < l.seen) observed_[l.sig] = l.seen;
     l.waiting = false;
     return true;
   }
@@ -172,19 +163,17 @@ public:
   /// Publishes `l`'s waker (invariant 2), then drives the shared pipe read. Returns true
   /// when the poll must look at the counters again (the read drained the pipe, or an
   /// arrival raced in); false when `l` may wait (a wake is guaranteed).
-  bool wait(listener &l, context &cx) {
+  bool wait(listener& l, context& cx) {
     {
       std::lock_guard g(waiters_mu_);
       l.w.clone_from(cx.waker());
       l.waiting = true;
     }
-    if (arrivals[l.sig].load() > l.seen)
-      return true;
+    if (arrivals[l.sig].load() > l.seen) return true;
     bool drained = false;
     {
       std::lock_guard g(read_mu_);
-      if (!read_op_)
-        read_op_.emplace(io::read(read_fd_, sink_));
+      if (!read_op_) read_op_.emplace(io::read(read_fd_, sink_));
       const waker bw(nullptr, &broadcast_vtable);
       context bcx(bw);
       auto r = read_op_->poll(bcx);
@@ -198,8 +187,7 @@ public:
         drained = true;
       }
     }
-    if (drained)
-      wake_all();
+    if (drained) wake_all();
     return drained;
   }
 
@@ -217,22 +205,20 @@ private:
     std::vector<waker> ws;
     {
       std::lock_guard g(waiters_mu_);
-      for (listener *l = head_; l != nullptr; l = l->next) {
-        if (!l->waiting || !l->w.valid())
-          continue;
+      for (listener* l = head_; l != nullptr; l = l->next) {
+        if (!l->waiting || !l->w.valid()) continue;
         l->waiting = false;
         ws.emplace_back(nullptr, nullptr);
         ws.back().swap(l->w);
       }
     }
-    for (auto &w : ws)
-      std::move(w).wake();
+    for (auto& w : ws) std::move(w).wake();
   }
 
   // The waker the pipe read is polled with: waking it wakes every waiting listener.
-  static const void *bw_clone(const void *) noexcept { return nullptr; }
-  static void bw_wake(const void *) noexcept { get().wake_all(); }
-  static void bw_drop(const void *) noexcept {}
+  static const void* bw_clone(const void*) noexcept { return nullptr; }
+  static void bw_wake(const void*) noexcept { get().wake_all(); }
+  static void bw_drop(const void*) noexcept {}
   static constexpr waker_vtable broadcast_vtable{&bw_clone, &bw_wake, &bw_wake, &bw_drop};
 
   std::mutex install_mu_;
@@ -240,7 +226,7 @@ private:
   int read_fd_ = -1;
 
   std::mutex waiters_mu_;
-  listener *head_ = nullptr;
+  listener* head_ = nullptr;
   std::uint64_t observed_[max_signal] = {};
 
   std::mutex read_mu_;
