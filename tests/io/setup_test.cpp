@@ -76,6 +76,7 @@ std::string child_with_injected(const char* err, const char* flavour) {
 class IoSetupFailureTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(IoSetupFailureTest, EpermNamesIoUringAndTheLikelyCause) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   if (!have_strace()) GTEST_SKIP() << "/usr/bin/strace is not installed";
   const std::string out = child_with_injected("EPERM", GetParam());
   if (out.find("child:") == std::string::npos) GTEST_SKIP() << "strace could not run the child: " << out;
@@ -88,6 +89,7 @@ TEST_P(IoSetupFailureTest, EpermNamesIoUringAndTheLikelyCause) {
 }
 
 TEST_P(IoSetupFailureTest, EnosysSaysTheKernelLacksIoUring) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   if (!have_strace()) GTEST_SKIP() << "/usr/bin/strace is not installed";
   const std::string out = child_with_injected("ENOSYS", GetParam());
   if (out.find("child:") == std::string::npos) GTEST_SKIP() << "strace could not run the child: " << out;
@@ -97,6 +99,7 @@ TEST_P(IoSetupFailureTest, EnosysSaysTheKernelLacksIoUring) {
 }
 
 TEST_P(IoSetupFailureTest, WithoutInjectionTheChildBuildsARuntime) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   // The control: the same child, without the fault, succeeds (so the tests above measure
   // the injected failure, not a broken child).
   const std::string out =
@@ -113,7 +116,8 @@ INSTANTIATE_TEST_SUITE_P(Flavours, IoSetupFailureTest, ::testing::Values("curren
 // ---- close-on-exec ------------------------------------------------------------------------
 
 bool is_weft_fd(const std::string& target) {
-  return target == "anon_inode:[io_uring]" || target == "anon_inode:[eventfd]";
+  return target == "anon_inode:[io_uring]" || target == "anon_inode:[eventfd]" ||
+         target == "anon_inode:[eventpoll]";
 }
 
 TEST(IoCloexecTest, EveryFdWeftCreatesIsCloseOnExec) {
@@ -135,7 +139,7 @@ TEST(IoCloexecTest, EveryFdWeftCreatesIsCloseOnExec) {
     check_all();
   }());
   check_all();
-  // 2 workers + the block_on thread, each a ring and an eventfd.
+  // 2 workers + the block_on thread, each a ring (or an epoll instance) and an eventfd.
   EXPECT_GE(checked, 4 + 6);
 }
 
@@ -149,6 +153,7 @@ TEST(IoCloexecTest, AnExecdChildInheritsNoRingOrEventfd) {
   ASSERT_FALSE(listing.empty());
   EXPECT_EQ(listing.find("io_uring"), std::string::npos) << listing;
   EXPECT_EQ(listing.find("eventfd"), std::string::npos) << listing;
+  EXPECT_EQ(listing.find("eventpoll"), std::string::npos) << listing;
 }
 
 } // namespace

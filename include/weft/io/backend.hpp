@@ -35,6 +35,25 @@ struct backend_choice {
   std::string reason;  ///< e.g. "io_uring_setup works", or the probe's error
 };
 
+/// Whether io_uring_setup works in this process (a probe ring of 2 entries, made once on the
+/// first call), and if not, why (the explanation of ring.hpp). Any thread.
+struct io_uring_probe {
+  bool available = false;
+  std::string why_not;  ///< empty when available
+};
+inline const io_uring_probe& io_uring_availability() {
+  static const io_uring_probe p = [] {
+    io_uring ring;
+    const int ret = io_uring_queue_init(2, &ring, 0);
+    if (ret == 0) {
+      io_uring_queue_exit(&ring);
+      return io_uring_probe{true, {}};
+    }
+    return io_uring_probe{false, explain_setup_failure(-ret).what()};
+  }();
+  return p;
+}
+
 namespace detail {
 inline backend_choice probe_backend() {
   const char* env = std::getenv("WEFT_IO_BACKEND");
@@ -47,14 +66,9 @@ inline backend_choice probe_backend() {
     if (std::strcmp(env, "automatic") != 0)
       note = std::string("WEFT_IO_BACKEND=") + env + " ignored (not epoll, io_uring or automatic); ";
   }
-  io_uring ring;
-  const int ret = io_uring_queue_init(2, &ring, 0);
-  if (ret == 0) {
-    io_uring_queue_exit(&ring);
-    return {weft::io_backend::io_uring, note + "io_uring_setup works"};
-  }
-  return {weft::io_backend::epoll,
-          note + "io_uring unavailable, using epoll: " + explain_setup_failure(-ret).what()};
+  const io_uring_probe& p = io_uring_availability();
+  if (p.available) return {weft::io_backend::io_uring, note + "io_uring_setup works"};
+  return {weft::io_backend::epoll, note + "io_uring unavailable, using epoll: " + p.why_not};
 }
 } // namespace detail
 
