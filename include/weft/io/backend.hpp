@@ -49,7 +49,7 @@ inline const io_uring_probe& io_uring_availability() {
       io_uring_queue_exit(&ring);
       return io_uring_probe{true, {}};
     }
-    return io_uring_probe{false, explain_setup_failure(-ret).what()};
+    return io_uring_probe{false, detail::explain_setup_failure(-ret).what()};
   }();
   return p;
 }
