@@ -40,9 +40,39 @@ int run_setup_child(const char* flavour) {
   return 0;
 }
 
+/// The automatic-selection child: a default runtime (io_backend::automatic), a pipe round
+/// trip, a sleep and a nop; prints `child: backend=<b> ok=<0|1> reason=<why>`.
+int run_auto_child() {
+  try {
+    auto rt = weft::runtime::builder().workers(2).build();
+    const bool ok = rt.block_on([]() -> weft::task<bool> {
+      weft::test::test_pipe p;
+      const char msg[] = "abc";
+      auto w = co_await weft::io::write(p.w(), std::as_bytes(std::span(msg, 3)));
+      std::array<std::byte, 3> buf{};
+      auto r = co_await weft::io::read_exact(p.r(), buf);
+      co_await weft::time::sleep(std::chrono::milliseconds(2));
+      auto n = co_await weft::io::nop();
+      co_return w.has_value() && r.has_value() && n.has_value() && buf[2] == std::byte{'c'};
+    }());
+    const auto backend = rt.block_on([]() -> weft::task<weft::io_backend> {
+      co_return weft::io::current_backend();
+    }());
+    std::printf("child: backend=%s ok=%d reason=%s\n", weft::to_string(backend), ok ? 1 : 0,
+                weft::io::backend_selection().reason.c_str());
+  } catch (const std::exception& e) {
+    std::printf("child: exception: %s\n", e.what());
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
 // Runs before main (and gtest) when the variable is set.
 [[maybe_unused]] const bool setup_child_ran = [] {
-  if (const char* f = std::getenv("WEFT_IO_SETUP_CHILD")) std::_Exit(run_setup_child(f));
+  if (const char* f = std::getenv("WEFT_IO_SETUP_CHILD")) {
+    if (std::string(f) == "auto") std::_Exit(run_auto_child());
+    std::_Exit(run_setup_child(f));
+  }
   return false;
 }();
 
@@ -76,7 +106,6 @@ std::string child_with_injected(const char* err, const char* flavour) {
 class IoSetupFailureTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(IoSetupFailureTest, EpermNamesIoUringAndTheLikelyCause) {
-  WEFT_SKIP_WITHOUT_IO_URING();
   if (!have_strace()) GTEST_SKIP() << "/usr/bin/strace is not installed";
   const std::string out = child_with_injected("EPERM", GetParam());
   if (out.find("child:") == std::string::npos) GTEST_SKIP() << "strace could not run the child: " << out;
@@ -89,7 +118,6 @@ TEST_P(IoSetupFailureTest, EpermNamesIoUringAndTheLikelyCause) {
 }
 
 TEST_P(IoSetupFailureTest, EnosysSaysTheKernelLacksIoUring) {
-  WEFT_SKIP_WITHOUT_IO_URING();
   if (!have_strace()) GTEST_SKIP() << "/usr/bin/strace is not installed";
   const std::string out = child_with_injected("ENOSYS", GetParam());
   if (out.find("child:") == std::string::npos) GTEST_SKIP() << "strace could not run the child: " << out;
@@ -105,6 +133,45 @@ TEST_P(IoSetupFailureTest, WithoutInjectionTheChildBuildsARuntime) {
   const std::string out =
       run_capture(std::string("WEFT_IO_SETUP_CHILD=") + GetParam() + " " + self_exe() + " 2>/dev/null");
   EXPECT_NE(out.find("child: built"), std::string::npos) << out;
+}
+
+// ---- automatic selection with io_uring unavailable for real --------------------------------
+
+std::string auto_child(const char* inject_err) {
+  // env -u: the CI stage `epoll` sets WEFT_IO_BACKEND, which would decide without probing.
+  std::string cmd = std::string("env -u WEFT_IO_BACKEND WEFT_IO_SETUP_CHILD=auto ");
+  if (inject_err != nullptr) {
+    cmd += std::string("/usr/bin/strace -f -o /dev/null -e trace=io_uring_setup -e inject=io_uring_setup:error=") +
+           inject_err + " ";
+  }
+  return run_capture(cmd + self_exe() + " 2>&1");
+}
+
+TEST(IoAutomaticBackendTest, WithIoUringSetupFailingEpermItRunsOnEpollAndSaysWhy) {
+  if (!have_strace()) GTEST_SKIP() << "/usr/bin/strace is not installed";
+  const std::string out = auto_child("EPERM");
+  if (out.find("child:") == std::string::npos) GTEST_SKIP() << "strace could not run the child: " << out;
+  EXPECT_NE(out.find("child: backend=epoll ok=1 "), std::string::npos) << out;
+  EXPECT_NE(out.find("io_uring unavailable"), std::string::npos) << out;
+  EXPECT_NE(out.find("EPERM"), std::string::npos) << out;
+  // No noise: the child's only output (stderr included) is its report line.
+  EXPECT_EQ(out.find("child:"), 0u) << out;
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << out;
+}
+
+TEST(IoAutomaticBackendTest, WithIoUringSetupFailingEnosysItRunsOnEpollAndSaysWhy) {
+  if (!have_strace()) GTEST_SKIP() << "/usr/bin/strace is not installed";
+  const std::string out = auto_child("ENOSYS");
+  if (out.find("child:") == std::string::npos) GTEST_SKIP() << "strace could not run the child: " << out;
+  EXPECT_NE(out.find("child: backend=epoll ok=1 "), std::string::npos) << out;
+  EXPECT_NE(out.find("ENOSYS"), std::string::npos) << out;
+}
+
+TEST(IoAutomaticBackendTest, WithIoUringWorkingTheChildPicksIoUring) {
+  WEFT_SKIP_WITHOUT_IO_URING();
+  const std::string out = auto_child(nullptr);
+  EXPECT_NE(out.find("child: backend=io_uring ok=1 reason=io_uring_setup works"), std::string::npos)
+      << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Flavours, IoSetupFailureTest, ::testing::Values("current", "workers"),
