@@ -67,7 +67,7 @@ template <class Body> void run(weft::runtime& rt, bool current_thread, Body body
   }
 }
 
-class IoCancelTest : public ::testing::TestWithParam<bool> {
+class IoUringCancelTest : public ::testing::TestWithParam<bool> {
 protected:
   void SetUp() override { fds_before_ = weft::test::fd_count(); }
   void TearDown() override {
@@ -80,7 +80,8 @@ private:
   std::size_t fds_before_ = 0;
 };
 
-TEST_P(IoCancelTest, EveryOpKindDroppedBeforeSubmitLeavesNoTrace) {
+TEST_P(IoUringCancelTest, EveryOpKindDroppedBeforeSubmitLeavesNoTrace) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   weft::test::watchdog dog(30s, "drop before submit");
   auto ledger = std::make_shared<io_ledger>();
   test_pipe p;
@@ -119,7 +120,8 @@ TEST_P(IoCancelTest, EveryOpKindDroppedBeforeSubmitLeavesNoTrace) {
   EXPECT_EQ(ledger->of(IORING_OP_TIMEOUT).completions, 0) << ledger->summary();
 }
 
-TEST_P(IoCancelTest, EveryOpKindDroppedAfterSubmitIsCancelledAndLosesNoData) {
+TEST_P(IoUringCancelTest, EveryOpKindDroppedAfterSubmitIsCancelledAndLosesNoData) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   weft::test::watchdog dog(30s, "drop after submit");
   auto ledger = std::make_shared<io_ledger>();
   test_pipe p;
@@ -168,7 +170,8 @@ TEST_P(IoCancelTest, EveryOpKindDroppedAfterSubmitIsCancelledAndLosesNoData) {
   EXPECT_GE(ledger->of(IORING_OP_TIMEOUT).canceled, 1) << ledger->summary();
 }
 
-TEST_P(IoCancelTest, EveryOpKindDroppedAfterItsCompletionBeforeTheRepoll) {
+TEST_P(IoUringCancelTest, EveryOpKindDroppedAfterItsCompletionBeforeTheRepoll) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   weft::test::watchdog dog(30s, "drop after completion");
   auto ledger = std::make_shared<io_ledger>();
   test_pipe p;
@@ -197,7 +200,8 @@ TEST_P(IoCancelTest, EveryOpKindDroppedAfterItsCompletionBeforeTheRepoll) {
   EXPECT_EQ(ledger->of(IORING_OP_WRITE).bytes, 4) << ledger->summary();
 }
 
-TEST_P(IoCancelTest, ManyTasksDroppingOpsAtRandomMomentsKeepTheLedger) {
+TEST_P(IoUringCancelTest, ManyTasksDroppingOpsAtRandomMomentsKeepTheLedger) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   // Every kind of op dropped after a random number of polls, from many tasks at once.
   weft::test::watchdog dog(60s, "random drops");
   const long tasks = weft::test::scaled(2'000, 1'000, 300);
@@ -246,7 +250,7 @@ TEST_P(IoCancelTest, ManyTasksDroppingOpsAtRandomMomentsKeepTheLedger) {
   std::printf("[ledger] %s\n", ledger->summary().c_str());
 }
 
-INSTANTIATE_TEST_SUITE_P(Runtimes, IoCancelTest, ::testing::Values(true, false),
+INSTANTIATE_TEST_SUITE_P(Runtimes, IoUringCancelTest, ::testing::Values(true, false),
                          [](const ::testing::TestParamInfo<bool>& i) {
                            return i.param ? std::string("CurrentThread") : std::string("Workers");
                          });
@@ -257,10 +261,11 @@ INSTANTIATE_TEST_SUITE_P(Runtimes, IoCancelTest, ::testing::Values(true, false),
 /// ends in exactly one outcome: it returned the byte, or it was dropped — and then the byte
 /// is either still in the pipe (cancel won) or was consumed by the kernel before the cancel
 /// (read lost it; the ledger shows it). Nothing hangs, nothing is counted twice.
-TEST(IoCancelRaceTest, PendingReadDroppedWhileAWriterRacesEndsInExactlyOneOutcome) {
+TEST(IoUringCancelRaceTest, PendingReadDroppedWhileAWriterRacesEndsInExactlyOneOutcome) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   const long iterations = weft::test::scaled(4'000, 2'000, 400);
   const unsigned seed = static_cast<unsigned>(std::random_device{}());
-  std::printf("[seed] IoCancelRaceTest seed=%u\n", seed);
+  std::printf("[seed] IoUringCancelRaceTest seed=%u\n", seed);
   weft::test::watchdog dog(60s, "submit/cancel race");
   const std::size_t fds_before = weft::test::fd_count();
   auto ledger = std::make_shared<io_ledger>();

@@ -36,7 +36,8 @@ using read_future = decltype(weft::io::read(0, std::span<std::byte>()));
 
 // ---- waking a parked worker ---------------------------------------------------------------
 
-TEST(IoWakeTest, ParkedDriverWakesOnUnparkFromAForeignThread) {
+TEST(IoWakeTest, ParkedIoUringDriverWakesOnUnparkFromAForeignThread) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   weft::io::uring_driver d(weft::driver_config{});
   for (int i = 0; i < 20; ++i) {
     std::atomic<bool> sent{false};
@@ -233,7 +234,8 @@ TEST(IoRemoteDropTest, SleepAndReadDroppedOnEachOthersWorkersAtOnceDoNotDeadlock
 
 // ---- tasks migrating with ops in flight ----------------------------------------------------
 
-TEST(IoMigrationTest, TasksStolenWithReadsInFlightCompleteCorrectly) {
+TEST(IoMigrationTest, TasksStolenWithReadsInFlightCompleteCorrectlyOnIoUring) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   // Many tasks start a read, then yield while busy neighbours keep both workers loaded, so
   // stealing moves some of them; the read completes on the ring that issued it and wakes the
   // task wherever it now runs. Every read must return its own byte. Migration is recorded
@@ -288,6 +290,7 @@ TEST(IoMigrationTest, TasksStolenWithReadsInFlightCompleteCorrectly) {
 }
 
 TEST(IoMigrationTest, StolenTasksTimingOutOnReadsCancelOnTheIssuingRing) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   // Tasks time out on reads that never complete while stealing moves them around: some
   // timeouts drop a read owned by the other worker's ring (the remote cancel path).
   const long tasks = weft::test::scaled(4'000, 2'000, 500);
@@ -326,7 +329,8 @@ weft::task<void> blocked_reader(int fd) {
 
 weft::task<void> blocked_sleeper(std::chrono::milliseconds d) { co_await weft::time::sleep(d); }
 
-TEST(IoShutdownTest, DroppingTheRuntimeWithOpsAndTimersInFlightIsPrompt) {
+TEST(IoShutdownTest, DroppingTheRuntimeWithOpsAndTimersInFlightIsPromptOnIoUring) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   const long tasks = weft::test::scaled(10'000, 10'000, 2'000);
   const int rounds = static_cast<int>(weft::test::scaled(20, 20, 5));
   weft::test::watchdog dog(60s, "shutdown with ops and timers in flight");

@@ -77,6 +77,7 @@ weft::task<void> tiny_ring_task(long i, test_pipe* pp, std::atomic<long>* done,
 }
 
 TEST_P(IoTinyRingTest, TenThousandConcurrentOpsAllComplete) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   const ring_size size = GetParam();
   const long tasks = weft::test::scaled(10'000, 10'000, 4'000);
   weft::test::watchdog dog(60s, "tiny ring " + std::to_string(size.sq) + "/" +
@@ -129,6 +130,7 @@ INSTANTIATE_TEST_SUITE_P(Sizes, IoTinyRingTest,
                          });
 
 TEST(IoTinyRingTest, CancelsAreNotLostWhenTheSubmissionQueueIsFull) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   // SQ 1: every cancel needs a flush first. 2k reads on empty pipes, all dropped after
   // submit by timeouts at once; each must end with one CQE.
   const long tasks = weft::test::scaled(2'000, 2'000, 500);
@@ -164,6 +166,7 @@ TEST(IoTinyRingTest, CancelsAreNotLostWhenTheSubmissionQueueIsFull) {
 // ---- the fault-injecting ring -------------------------------------------------------------
 
 TEST(IoFaultRingTest, ReadExactAndWriteAllStayByteExactUnderInjectedFaults) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   const std::uint64_t seed = test_seed("IoFaultRingTest.ReadExactAndWriteAll");
   std::mt19937_64 rng(seed);
   weft::test::watchdog dog(60s, "fault ring byte stream");
@@ -228,6 +231,7 @@ TEST(IoFaultRingTest, ReadExactAndWriteAllStayByteExactUnderInjectedFaults) {
 }
 
 TEST(IoFaultRingTest, CancelledOpIsNotResubmittedAfterARetryableError) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   // A read on an empty pipe dropped before submit becomes a NOP; when that NOP completes with
   // a retryable error (here injected; a real kernel returns -EINTR for cancelled io-wq work),
   // the driver must not resubmit the original read: nobody is left to cancel it, and the
@@ -254,6 +258,7 @@ TEST(IoFaultRingTest, CancelledOpIsNotResubmittedAfterARetryableError) {
 }
 
 TEST(IoFaultRingTest, DropsAtRandomMomentsUnderFaultsKeepTheLedger) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   const std::uint64_t seed = test_seed("IoFaultRingTest.DropsAtRandomMoments");
   weft::test::watchdog dog(60s, "drops under faults");
   const long tasks = weft::test::scaled(2'000, 1'000, 300);

@@ -40,9 +40,39 @@ int run_setup_child(const char* flavour) {
   return 0;
 }
 
+/// The automatic-selection child: a default runtime (io_backend::automatic), a pipe round
+/// trip, a sleep and a nop; prints `child: backend=<b> ok=<0|1> reason=<why>`.
+int run_auto_child() {
+  try {
+    auto rt = weft::runtime::builder().workers(2).build();
+    const bool ok = rt.block_on([]() -> weft::task<bool> {
+      weft::test::test_pipe p;
+      const char msg[] = "abc";
+      auto w = co_await weft::io::write(p.w(), std::as_bytes(std::span(msg, 3)));
+      std::array<std::byte, 3> buf{};
+      auto r = co_await weft::io::read_exact(p.r(), buf);
+      co_await weft::time::sleep(std::chrono::milliseconds(2));
+      auto n = co_await weft::io::nop();
+      co_return w.has_value() && r.has_value() && n.has_value() && buf[2] == std::byte{'c'};
+    }());
+    const auto backend = rt.block_on([]() -> weft::task<weft::io_backend> {
+      co_return weft::io::current_backend();
+    }());
+    std::printf("child: backend=%s ok=%d reason=%s\n", weft::to_string(backend), ok ? 1 : 0,
+                weft::io::backend_selection().reason.c_str());
+  } catch (const std::exception& e) {
+    std::printf("child: exception: %s\n", e.what());
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
 // Runs before main (and gtest) when the variable is set.
 [[maybe_unused]] const bool setup_child_ran = [] {
-  if (const char* f = std::getenv("WEFT_IO_SETUP_CHILD")) std::_Exit(run_setup_child(f));
+  if (const char* f = std::getenv("WEFT_IO_SETUP_CHILD")) {
+    if (std::string(f) == "auto") std::_Exit(run_auto_child());
+    std::_Exit(run_setup_child(f));
+  }
   return false;
 }();
 
@@ -97,11 +127,51 @@ TEST_P(IoSetupFailureTest, EnosysSaysTheKernelLacksIoUring) {
 }
 
 TEST_P(IoSetupFailureTest, WithoutInjectionTheChildBuildsARuntime) {
+  WEFT_SKIP_WITHOUT_IO_URING();
   // The control: the same child, without the fault, succeeds (so the tests above measure
   // the injected failure, not a broken child).
   const std::string out =
       run_capture(std::string("WEFT_IO_SETUP_CHILD=") + GetParam() + " " + self_exe() + " 2>/dev/null");
   EXPECT_NE(out.find("child: built"), std::string::npos) << out;
+}
+
+// ---- automatic selection with io_uring unavailable for real --------------------------------
+
+std::string auto_child(const char* inject_err) {
+  // env -u: the CI stage `epoll` sets WEFT_IO_BACKEND, which would decide without probing.
+  std::string cmd = std::string("env -u WEFT_IO_BACKEND WEFT_IO_SETUP_CHILD=auto ");
+  if (inject_err != nullptr) {
+    cmd += std::string("/usr/bin/strace -f -o /dev/null -e trace=io_uring_setup -e inject=io_uring_setup:error=") +
+           inject_err + " ";
+  }
+  return run_capture(cmd + self_exe() + " 2>&1");
+}
+
+TEST(IoAutomaticBackendTest, WithIoUringSetupFailingEpermItRunsOnEpollAndSaysWhy) {
+  if (!have_strace()) GTEST_SKIP() << "/usr/bin/strace is not installed";
+  const std::string out = auto_child("EPERM");
+  if (out.find("child:") == std::string::npos) GTEST_SKIP() << "strace could not run the child: " << out;
+  EXPECT_NE(out.find("child: backend=epoll ok=1 "), std::string::npos) << out;
+  EXPECT_NE(out.find("io_uring unavailable"), std::string::npos) << out;
+  EXPECT_NE(out.find("EPERM"), std::string::npos) << out;
+  // No noise: the child's only output (stderr included) is its report line.
+  EXPECT_EQ(out.find("child:"), 0u) << out;
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << out;
+}
+
+TEST(IoAutomaticBackendTest, WithIoUringSetupFailingEnosysItRunsOnEpollAndSaysWhy) {
+  if (!have_strace()) GTEST_SKIP() << "/usr/bin/strace is not installed";
+  const std::string out = auto_child("ENOSYS");
+  if (out.find("child:") == std::string::npos) GTEST_SKIP() << "strace could not run the child: " << out;
+  EXPECT_NE(out.find("child: backend=epoll ok=1 "), std::string::npos) << out;
+  EXPECT_NE(out.find("ENOSYS"), std::string::npos) << out;
+}
+
+TEST(IoAutomaticBackendTest, WithIoUringWorkingTheChildPicksIoUring) {
+  WEFT_SKIP_WITHOUT_IO_URING();
+  const std::string out = auto_child(nullptr);
+  EXPECT_NE(out.find("child: backend=io_uring ok=1 reason=io_uring_setup works"), std::string::npos)
+      << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Flavours, IoSetupFailureTest, ::testing::Values("current", "workers"),
@@ -113,7 +183,8 @@ INSTANTIATE_TEST_SUITE_P(Flavours, IoSetupFailureTest, ::testing::Values("curren
 // ---- close-on-exec ------------------------------------------------------------------------
 
 bool is_weft_fd(const std::string& target) {
-  return target == "anon_inode:[io_uring]" || target == "anon_inode:[eventfd]";
+  return target == "anon_inode:[io_uring]" || target == "anon_inode:[eventfd]" ||
+         target == "anon_inode:[eventpoll]";
 }
 
 TEST(IoCloexecTest, EveryFdWeftCreatesIsCloseOnExec) {
@@ -135,7 +206,7 @@ TEST(IoCloexecTest, EveryFdWeftCreatesIsCloseOnExec) {
     check_all();
   }());
   check_all();
-  // 2 workers + the block_on thread, each a ring and an eventfd.
+  // 2 workers + the block_on thread, each a ring (or an epoll instance) and an eventfd.
   EXPECT_GE(checked, 4 + 6);
 }
 
@@ -149,6 +220,7 @@ TEST(IoCloexecTest, AnExecdChildInheritsNoRingOrEventfd) {
   ASSERT_FALSE(listing.empty());
   EXPECT_EQ(listing.find("io_uring"), std::string::npos) << listing;
   EXPECT_EQ(listing.find("eventfd"), std::string::npos) << listing;
+  EXPECT_EQ(listing.find("eventpoll"), std::string::npos) << listing;
 }
 
 } // namespace

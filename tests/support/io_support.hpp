@@ -29,7 +29,19 @@
 #include "weft/core/future.hpp"
 #include "weft/core/waker.hpp"
 #include "weft/detail/atomic.hpp"
+#include "weft/io/backend.hpp"
 #include "weft/time/clock.hpp"
+
+/// Skips an io_uring-specific test (its name says so) where io_uring is unavailable for real;
+/// WEFT_IO_BACKEND=epoll alone does not skip it (it asks for io_uring explicitly).
+#ifndef WEFT_SKIP_WITHOUT_IO_URING
+#define WEFT_SKIP_WITHOUT_IO_URING()                                                           \
+  do {                                                                                         \
+    if (!::weft::io::io_uring_availability().available)                                        \
+      GTEST_SKIP() << "io_uring-specific, and io_uring is unavailable: "                        \
+                   << ::weft::io::io_uring_availability().why_not;                             \
+  } while (0)
+#endif
 
 namespace weft::test {
 

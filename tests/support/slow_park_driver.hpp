@@ -37,7 +37,7 @@ private:
 /// A driver factory wrapping the io_uring driver in a slow_park_driver.
 inline weft::driver_factory slow_park_factory(std::chrono::microseconds delay) {
   return [delay](const weft::driver_config& cfg) -> std::unique_ptr<weft::driver> {
-    return std::make_unique<slow_park_driver>(weft::io::uring_driver_factory()(cfg), delay);
+    return std::make_unique<slow_park_driver>(weft::io::io_driver_factory()(cfg), delay);
   };
 }
 

@@ -1,5 +1,6 @@
-// weft/io/op_state.hpp: op_state, the bookkeeping of one io_uring operation, shared by the leaf
-// future that started it and the driver of the ring it was submitted to.
+// weft/io/op_state.hpp: op_state, the bookkeeping of one operation, shared by the leaf future
+// that started it and the driver it was submitted to: an io_uring SQE, an epoll readiness
+// wait, or (epoll backend) a blocking-pool job, where "the kernel" below is the job.
 //
 // Protocol
 // Roles: the owner (the thread of the ring's driver: it submits, reaps and cancels) and the
@@ -8,7 +9,8 @@
 // Fields:
 //   owner, borrows_memory, resource, retryable, sqe_copy — written before submission,
 //     read-only after (sqe_copy is re-used by the owner for retries);
-//   sqe, flush_gen — owner only;
+//   sqe, flush_gen — owner only (io_uring); wait_fd, wait_events, wait_next/prev — owner only
+//     (epoll: a readiness wait linked in the driver's fd table);
 //   lock guards: phase, res, cqe_flags, holder_gone, cancel_requested, waker;
 //   refs: one for the holder, one for the kernel (from submission to the final CQE), one for
 //     a posted cancel request (cancel_req) and one per cancel SQE in flight; the last release
@@ -32,13 +34,16 @@
 
 #include "weft/core/waker.hpp"
 #include "weft/detail/atomic.hpp"
+#include "weft/detail/chaos.hpp"
+#include "weft/detail/futex.hpp"
 #include "weft/detail/frame_allocator.hpp"
 #include "weft/detail/spin_lock.hpp"
+#include "weft/io/detail/errors.hpp"
 #include "weft/io/detail/mailbox.hpp"
 
 namespace weft::io {
 
-class uring_driver;
+class reactor;
 
 namespace detail {
 
@@ -59,7 +64,7 @@ struct op_state {
 
   enum class phase_t : std::uint8_t { in_flight, completed };
 
-  uring_driver* owner = nullptr;
+  reactor* owner = nullptr;  // null: a blocking-pool job (epoll backend), nobody to cancel
   io_uring_sqe* sqe = nullptr;  // while not yet handed to the kernel
   std::uint64_t flush_gen = 0;
 
@@ -73,6 +78,11 @@ struct op_state {
   op_resource resource = op_resource::none;
   std::int32_t res = 0;
   std::uint32_t cqe_flags = 0;
+  // epoll backend, owner only: the readiness wait's fd, interest and link in the fd's list.
+  int wait_fd = -1;
+  std::uint32_t wait_events = 0;
+  op_state* wait_next = nullptr;
+  op_state* wait_prev = nullptr;
   waker waker_{nullptr, nullptr};  // null: nobody to wake
 
   atomic<int> refs{2};  // holder + kernel
@@ -97,6 +107,31 @@ struct op_state {
   void add_ref() noexcept {
     // relaxed: made from a live reference.
     refs.fetch_add(1, memory_order_relaxed);
+  }
+
+  /// The final completion (epoll readiness waits and blocking-pool jobs; the io_uring driver
+  /// has its own, with retries): publishes `r`, then either wakes the holder or, when the
+  /// holder is gone, runs the orphan action and releases a holder waiting in its destructor
+  /// (invariants 2 and 3). The caller then drops the kernel's reference.
+  void finish(std::int32_t r, std::uint32_t flags = 0) noexcept {
+    waker w(nullptr, nullptr);
+    lock.lock();
+    res = holder_result(r, cancel_requested);
+    cqe_flags = flags;
+    phase = phase_t::completed;
+    const bool gone = holder_gone;
+    w.swap(waker_);
+    lock.unlock();
+    if (gone) {
+      release_resource();
+      // release: pairs with the dropping holder's acquire load of `done`; after it the
+      // memory the job or kernel used may be freed.
+      done.store(1, memory_order_release);
+      weft::detail::futex_wake(done);
+    } else if (w.valid()) {
+      weft::detail::chaos_point();
+      std::move(w).wake();
+    }
   }
 
   /// The orphan action: releases a resource the result carries when nobody takes it.

@@ -33,7 +33,7 @@
 #include "weft/io/detail/timer_wheel.hpp"
 
 namespace weft::io {
-class uring_driver;
+class reactor;
 }
 
 namespace weft::io::detail {
@@ -44,7 +44,7 @@ struct timer_node : time::detail::timer_entry {
     weft::detail::frame_allocator::deallocate(p, n);
   }
 
-  uring_driver* owner = nullptr;
+  reactor* owner = nullptr;
   timer_node* removal_next = nullptr;
   weft::detail::atomic<std::uint32_t> refs{1};  // the holder's
   weft::detail::spin_lock lock;

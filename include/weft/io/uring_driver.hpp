@@ -6,7 +6,8 @@
 //
 // Protocol
 // Roles: the owner thread (made the ring; the only one that submits, reaps or touches the
-// timers) and other threads (unpark, post_cancel, post_timer_removal).
+// timers) and other threads (unpark, post_cancel, post_timer_removal). The timers and the
+// mailbox are the reactor base's (reactor.hpp).
 // - park_: a park_state. unpark() notifies and, only if the owner was parked, sends a wake: a
 //   MSG_RING from the caller's own ring when the caller owns one and the target lives as long
 //   as its runtime (5.18+), else a write to the eventfd whose read is armed on the ring while
@@ -56,6 +57,7 @@
 #include "weft/io/detail/time_driver.hpp"
 #include "weft/io/timer_node.hpp"
 #include "weft/io/op_state.hpp"
+#include "weft/io/reactor.hpp"
 #include "weft/io/ring.hpp"
 #include "weft/runtime/driver.hpp"
 
@@ -65,14 +67,15 @@ namespace weft::io {
 /// put a fault-injecting ring here (weft/testing/fault_ring.hpp).
 using ring_maker = std::function<std::unique_ptr<ring>(unsigned sq_entries, unsigned cq_entries)>;
 
-class uring_driver final : public weft::driver {
+class uring_driver final : public reactor {
 public:
   /// A driver for the thread described by `cfg` (ring sizes, worker index, auto-advance).
   /// Errors: std::system_error when io_uring is unavailable (see ring.hpp).
   explicit uring_driver(const driver_config& cfg, const ring_maker& make_ring = {})
-      : ring_(make_ring ? make_ring(cfg.sq_entries, cfg.cq_entries)
+      : reactor(weft::io_backend::io_uring, cfg.auto_advance),
+        ring_(make_ring ? make_ring(cfg.sq_entries, cfg.cq_entries)
                         : std::make_unique<uring_ring>(cfg.sq_entries, cfg.cq_entries)),
-        timers_(cfg.auto_advance), long_lived_(cfg.worker >= 0) {
+        long_lived_(cfg.worker >= 0) {
     event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (event_fd_ < 0) throw std::system_error(errno, std::system_category(), "weft: eventfd");
     listener_ = time::detail::global_clock().add_listener([this] { unpark(); });
@@ -90,15 +93,13 @@ public:
     weft::driver* d = weft::current_driver();
     return d != nullptr ? static_cast<uring_driver*>(d->downcast(&tag)) : nullptr;
   }
-  void* downcast(const void* t) noexcept override { return t == &tag ? this : nullptr; }
+  void* downcast(const void* t) noexcept override {
+    return t == &tag ? static_cast<void*>(this) : reactor::downcast(t);
+  }
 
   [[nodiscard]] const ring_features& features() const noexcept { return ring_->features(); }
   /// The io_uring's file descriptor (diagnostics and tests).
   [[nodiscard]] int ring_fd() const noexcept { return ring_->fd(); }
-  /// True on the thread that owns this driver (whether or not it is the current driver).
-  [[nodiscard]] bool on_owner_thread() const noexcept {
-    return std::this_thread::get_id() == owner_thread_;
-  }
   [[nodiscard]] std::size_t ops_in_flight() const noexcept { return ops_in_flight_; }
 
   // ---- weft::driver -----------------------------------------------------------------------
@@ -188,7 +189,7 @@ public:
   void shutdown() override {
     if (shut_down_) return;
     shut_down_ = true;
-    serve(mailbox_.close());
+    close_mailbox();
     drain();
     timers_.orphan_all();
   }
@@ -219,7 +220,7 @@ public:
 
   /// Cancels `op` (owner thread): an SQE not yet handed to the kernel becomes a NOP, an
   /// op in flight gets an ASYNC_CANCEL. The op still ends with exactly one final CQE.
-  void cancel(detail::op_state* op) {
+  void cancel(detail::op_state* op) override {
     op->lock.lock();
     const bool done = op->phase == detail::op_state::phase_t::completed;
     op->cancel_requested = true;
@@ -239,7 +240,7 @@ public:
   }
 
   /// Owner thread: drives the ring until `op` completed (its memory is free again).
-  void wait_completed(detail::op_state* op) {
+  void wait_completed(detail::op_state* op) override {
     for (;;) {
       op->lock.lock();
       const bool done = op->phase == detail::op_state::phase_t::completed;
@@ -252,49 +253,6 @@ public:
     }
   }
 
-  /// Any thread: asks the owner to cancel `op` and wakes it; never waits. The request holds
-  /// a reference to the op, dropped by the owner.
-  void post_cancel(detail::op_state* op) {
-    op->add_ref();
-    op->cancel_req.op = op;
-    if (on_owner_thread()) {
-      serve_cancel(op);  // the owner's thread, outside this driver's context
-      return;
-    }
-    if (!mailbox_.post(&op->cancel_req)) {
-      std::fprintf(stderr, "weft: fatal: an I/O operation was dropped after the driver it was "
-                           "submitted to shut down (it outlived its runtime thread)\n");
-      std::abort();
-    }
-    unpark();  // only a parked owner needs it: the owner checks its mailbox every turn
-  }
-
-  // ---- timers ------------------------------------------------------------------------------
-
-  /// Owner thread: links `n` (the holder set its deadline); the wheel takes a reference.
-  void insert_timer(detail::timer_node* n) { timers_.insert(n, this); }
-  /// Owner thread: unlinks `n` if still linked.
-  void remove_timer(detail::timer_node* n) noexcept { timers_.remove(n); }
-  /// Any thread: asks the owner to unlink `n`, without waiting (the request holds a
-  /// reference). After shutdown the wheel was cleared already: it only drops that reference.
-  void post_timer_removal(detail::timer_node* n) {
-    n->add_ref();
-    if (!mailbox_.post(n)) {
-      n->release();
-      return;
-    }
-    unpark();
-  }
-
-  /// Owner thread: serves the mailbox and fires due timers; returns how many it handled.
-  std::size_t service() { return service_mail() + timers_.fire_due(); }
-
-  /// Owner thread: serves requests from other threads; returns how many.
-  std::size_t service_mail() {
-    if (!mailbox_.has_mail()) return 0;
-    return serve(mailbox_.take());
-  }
-
 private:
   static constexpr std::uint64_t tag_mask = 7;
   static constexpr std::uint64_t tag_cancel = 1;
@@ -303,27 +261,6 @@ private:
   static constexpr std::uint64_t tag_ignore = 4;
   static constexpr int max_retries = 1024;
   static inline const char tag = 0;
-
-  std::size_t serve(detail::mailbox::mail m) {
-    std::size_t n = 0;
-    for (detail::cancel_request* r = m.cancels; r != nullptr; ++n) {
-      detail::cancel_request* next = r->next;
-      serve_cancel(r->op);
-      r = next;
-    }
-    for (detail::timer_node* t = m.removals; t != nullptr; ++n) {
-      detail::timer_node* next = t->removal_next;
-      timers_.remove(t);
-      t->release();  // the request's reference
-      t = next;
-    }
-    return n;
-  }
-
-  void serve_cancel(detail::op_state* op) {
-    cancel(op);
-    op->release();  // the reference the poster took for the request
-  }
 
   /// Cancels whatever is in flight and reaps until nothing the kernel may still write to is
   /// outstanding. With nothing in flight it makes no system call.
@@ -488,9 +425,8 @@ private:
 
   // Owner thread only.
   std::unique_ptr<ring> ring_;
-  detail::time_driver timers_;
   const bool long_lived_;  // a worker's driver: lives as long as its runtime (MSG_RING target)
-  const std::thread::id owner_thread_ = std::this_thread::get_id();
+  const std::thread::id owner_thread_ = std::this_thread::get_id();  // for ring_misuse
   int event_fd_ = -1;
   std::uint64_t event_buf_ = 0;
   bool wake_armed_ = false;
@@ -503,7 +439,6 @@ private:
   std::size_t listener_ = 0;
   // Any thread.
   weft::detail::park_state park_;
-  detail::mailbox mailbox_;
 };
 
 /// The driver factory for runtime_builder::driver(): one uring_driver per worker and block_on
@@ -515,13 +450,5 @@ inline driver_factory uring_driver_factory(ring_maker make_ring = {}) {
   };
 }
 
-namespace detail {
-/// Makes the reactor the default driver of every runtime in a program that includes weft's
-/// I/O layer (as <weft/weft.hpp> does). Runs during static initialization.
-inline const bool uring_driver_registered = [] {
-  weft::detail::default_driver_factory() = uring_driver_factory();
-  return true;
-}();
-} // namespace detail
 
 } // namespace weft::io

@@ -43,6 +43,8 @@ struct runtime_config {
   /// io_uring sizes for drivers that use them.
   unsigned sq_entries = 256;
   unsigned cq_entries = 0;
+  /// Which I/O backend the default driver factory uses (ignored by a custom make_driver).
+  io_backend backend = io_backend::automatic;
   /// Builds each worker's driver; empty = the default (the io_uring reactor when
   /// <weft/io.hpp> is included, else a sleep-only driver).
   driver_factory make_driver;

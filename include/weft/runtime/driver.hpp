@@ -19,6 +19,7 @@
 #include "weft/detail/futex.hpp"
 #include "weft/detail/park_state.hpp"
 #include "weft/runtime/detail/thread_binding.hpp"
+#include "weft/runtime/io_backend.hpp"
 
 namespace weft {
 
@@ -68,6 +69,8 @@ struct driver_config {
   unsigned cq_entries = 0;  // 0: the kernel default (2 × sq)
   /// The thread runs a current-thread runtime: a paused clock may auto-advance when idle.
   bool auto_advance = false;
+  /// The backend the runtime's builder asked for (read by the I/O layer's default factory).
+  io_backend backend = io_backend::automatic;
 };
 
 /// Builds the driver for one worker or block_on thread.

@@ -54,6 +54,10 @@ public:
     cfg_.cq_entries = cq;
     return *this;
   }
+  /// The I/O backend (default automatic: io_uring when available, else epoll; see
+  /// weft/runtime/io_backend.hpp). Errors at build(): io_backend::io_uring where io_uring is
+  /// unavailable throws std::system_error naming the cause.
+  runtime_builder& io_backend(weft::io_backend b) { return set(cfg_.backend, b); }
   runtime_builder& driver(driver_factory f) { return set(cfg_.make_driver, std::move(f)); }
 
   [[nodiscard]] const runtime_config& config() const noexcept { return cfg_; }

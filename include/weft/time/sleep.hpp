@@ -14,7 +14,8 @@
 
 #include "weft/core/coop.hpp"
 #include "weft/core/future.hpp"
-#include "weft/io/uring_driver.hpp"
+#include "weft/io/backend.hpp"
+#include "weft/io/reactor.hpp"
 #include "weft/io/clock.hpp"
 #include "weft/io/timer_node.hpp"
 
@@ -41,7 +42,7 @@ public:
         done_ = true;
         return ready();
       }
-      io::uring_driver* d = io::uring_driver::current();
+      io::reactor* d = io::reactor::current();
       WEFT_CHECK(d != nullptr, "weft::time::sleep must be awaited on a runtime thread");
       node_ = new io::detail::timer_node();
       node_->deadline = detail::tick_at(deadline_);
@@ -83,7 +84,7 @@ private:
     w.swap(n->waker_);  // a late fire wakes nobody
     n->lock.unlock();
     if (linked_maybe) {
-      io::uring_driver* me = io::uring_driver::current();
+      io::reactor* me = io::reactor::current();
       if (me == n->owner || n->owner->on_owner_thread()) {
         n->owner->remove_timer(n);
       } else {

@@ -4,6 +4,7 @@
 // kernel is done with it, and a result carrying a resource nobody takes is released.
 #pragma once
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -12,7 +13,9 @@
 #include "weft/core/context.hpp"
 #include "weft/detail/futex.hpp"
 #include "weft/io/op_state.hpp"
+#include "weft/io/epoll_driver.hpp"
 #include "weft/io/uring_driver.hpp"
+#include "weft/runtime/handle.hpp"
 
 namespace weft::io {
 
@@ -28,6 +31,35 @@ struct op_traits {
 };
 
 namespace detail {
+
+/// A blocking-pool job of the epoll backend: runs `fn` and completes `op` with its result.
+template <class Fn> class blocking_job {
+public:
+  blocking_job(op_state* op, Fn fn) : op_(op), fn_(std::move(fn)) {}
+  blocking_job(blocking_job&& o) noexcept : op_(std::exchange(o.op_, nullptr)), fn_(std::move(o.fn_)) {}
+  blocking_job& operator=(blocking_job&&) = delete;
+  ~blocking_job() {
+    if (op_ != nullptr) end(-ECANCELED);  // never ran
+  }
+  void operator()() {
+    std::int32_t r = -ECANCELED;
+    try {
+      r = fn_();
+    } catch (...) {
+      r = -ENOMEM;
+    }
+    end(r);
+  }
+
+private:
+  void end(std::int32_t r) noexcept {
+    op_state* op = std::exchange(op_, nullptr);
+    op->finish(r);
+    op->release();  // the job's ("kernel") reference
+  }
+  op_state* op_;
+  Fn fn_;
+};
 
 class op_holder {
 public:
@@ -49,6 +81,41 @@ public:
     op_->resource = t.resource;
     op_state* op = op_;
     d.start(op_, [&](io_uring_sqe* sqe) { prep(sqe, *op); }, w);
+  }
+
+  /// epoll backend: a readiness wait for `events` on `fd`, completed with the revents (or a
+  /// negative errno when ended by a cancel or shutdown). Returns 0, or the negative errno when
+  /// the fd cannot be waited on (EPERM for a regular file); nothing is started then.
+  int start_wait(epoll_driver& d, int fd, std::uint32_t events, const waker& w) {
+    auto* op = new op_state();
+    const int r = d.add_wait(op, fd, events, w);
+    if (r < 0) {
+      delete op;  // never shared
+      return r;
+    }
+    op_ = op;
+    return 0;
+  }
+
+  /// epoll backend: runs `fn()` (returning a result like a CQE's: >= 0 or -errno) on the
+  /// runtime's blocking pool. The job holds the op's "kernel" reference and completes it; a
+  /// job the pool never runs (shutdown) completes it with -ECANCELED from its destructor.
+  /// With t.borrows_memory, dropping the future waits for the job, as the io_uring path waits
+  /// for the CQE: `fn` may use the caller's buffer until it returns.
+  template <class Fn> void start_blocking(Fn fn, const waker& w, const op_traits& t) {
+    op_ = new op_state();
+    op_->borrows_memory = t.borrows_memory;
+    op_->resource = t.resource;
+    op_->waker_ = w;
+    blocking_job<Fn> job(op_, std::move(fn));
+    handle h = handle::try_current();
+    if (!h.valid()) return;  // `job` ends the op as cancelled
+    try {
+      (void)h.spawn_blocking(std::move(job));  // the join handle is dropped: detached
+    } catch (...) {
+      // spawn_error (shutting down) or no thread could start: `job`, or its moved-to copy
+      // inside the failed spawn, ends the op as cancelled.
+    }
   }
 
   /// The result once the op completed; otherwise stores the waker and returns nullopt.
@@ -81,8 +148,15 @@ public:
       op->release();
       return;
     }
-    uring_driver* me = uring_driver::current();
-    if (me == op->owner || op->owner->on_owner_thread()) {
+    reactor* me = reactor::current();
+    if (op->owner == nullptr) {
+      // A blocking-pool job: nothing to cancel; with borrowed memory, wait for it to return.
+      // acquire: pairs with op_state::finish's release.
+      while (op->borrows_memory && op->done.load(weft::detail::memory_order_acquire) == 0) {
+        if (me != nullptr) me->turn();
+        weft::detail::futex_wait(op->done, 0, std::chrono::milliseconds(1));
+      }
+    } else if (me == op->owner || op->owner->on_owner_thread()) {
       // The owner's thread (also outside its context): cancel and wait directly.
       op->owner->cancel(op);
       if (op->borrows_memory) op->owner->wait_completed(op);

@@ -24,7 +24,7 @@ public:
   ~time_driver() { orphan_all(); }
 
   /// Links `n` (its deadline set) for `owner`; the wheel takes a reference.
-  void insert(timer_node* n, uring_driver* owner) {
+  void insert(timer_node* n, reactor* owner) {
     n->owner = owner;
     n->add_ref();
     wheel_.insert(n);

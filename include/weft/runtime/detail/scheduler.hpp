@@ -323,7 +323,7 @@ private:
 
   [[nodiscard]] driver_config config_for(int worker_index) const noexcept {
     return driver_config{worker_index, cfg_.sq_entries, cfg_.cq_entries,
-                         cfg_.current_thread && worker_index >= 0};
+                         cfg_.current_thread && worker_index >= 0, cfg_.backend};
   }
 
   void start_workers() {
