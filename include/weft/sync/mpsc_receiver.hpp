@@ -42,16 +42,23 @@ public:
   ::weft::poll<std::optional<T>> poll_recv(context& cx) {
     WEFT_ASSERT(c_ != nullptr, "poll_recv on a moved-from receiver");
     if (!coop::poll_proceed(cx)) return pending;
-    if (auto v = c_->try_pop()) return ::weft::poll<std::optional<T>>(std::in_place, std::move(v));
-    if (finished()) return ::weft::poll<std::optional<T>>(std::in_place, c_->try_pop());
+    // Built in place (an empty optional inside a ready poll): pop_into moves the value
+    // straight into it.
+    ::weft::poll<std::optional<T>> out(std::in_place);
+    if (c_->pop_into(*out)) return out;
+    if (finished()) {
+      (void)c_->pop_into(*out);
+      return out;
+    }
     c_->park_receiver(cx.waker());
-    if (auto v = c_->try_pop()) {
+    if (c_->pop_into(*out)) {
       c_->unpark_receiver();
-      return ::weft::poll<std::optional<T>>(std::in_place, std::move(v));
+      return out;
     }
     if (finished()) {
       c_->unpark_receiver();
-      return ::weft::poll<std::optional<T>>(std::in_place, c_->try_pop());
+      (void)c_->pop_into(*out);
+      return out;
     }
     return pending;
   }

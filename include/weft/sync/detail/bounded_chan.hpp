@@ -204,13 +204,20 @@ public:
   // --- receiver ----------------------------------------------------------------------------
   /// Takes the next value, skipping unsent permits. Empty optional when nothing is ready.
   std::optional<T> try_pop() {
+    std::optional<T> out;
+    (void)pop_into(out);
+    return out;
+  }
+  /// Moves the next value (skipping unsent permits) into `out`; false when none is ready.
+  /// (An out-parameter: the value is moved once, straight into the caller's poll result.)
+  bool pop_into(std::optional<T>& out) {
     for (;;) {
       const std::uint64_t h = head_;
       slot& s = slots_[h & (one_lap_ - 1)];
       // acquire: pairs with fill's release store; the value is complete.
-      if (s.stamp.load(::weft::detail::memory_order_acquire) != h + 1) return std::nullopt;
-      std::optional<T> out;
-      if (s.has_value) {
+      if (s.stamp.load(::weft::detail::memory_order_acquire) != h + 1) return false;
+      const bool had = s.has_value;
+      if (had) {
         out.emplace(std::move(*s.ptr()));
         s.ptr()->~T();
       }
@@ -221,7 +228,7 @@ public:
       home_.publish_fence(light);
       // relaxed: the fence above (or the asymmetric one) orders this load after the store.
       if (tx_waiting_.load(::weft::detail::memory_order_relaxed)) wake_one_sender();
-      if (out) return out;
+      if (had) return true;
     }
   }
   /// Marks the receiver parked; the caller must try_pop again afterwards.

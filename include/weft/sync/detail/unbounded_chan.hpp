@@ -73,6 +73,13 @@ public:
     queue_.pop_front();
     return out;
   }
+  bool pop_into(std::optional<T>& out) {
+    waiter_guard g(lock_);
+    if (queue_.empty()) return false;
+    out.emplace(std::move(queue_.front()));
+    queue_.pop_front();
+    return true;
+  }
   [[nodiscard]] std::size_t size() const {
     waiter_guard g(lock_);
     return queue_.size();
