@@ -556,3 +556,45 @@ TEST(JoinHandleTest, DroppingAWaitingHandleReleasesItsWakerAtOnce) {
 }
 
 } // namespace
+
+namespace {
+weft::task<std::string> holds_its_parameter(drop_probe probe, std::string s) {
+  (void)probe;
+  co_return s + "!";
+}
+weft::task<void> holds_its_parameter_void(drop_probe probe) {
+  (void)probe;
+  co_return;
+}
+weft::task<int> throws_holding_its_parameter(drop_probe probe) {
+  (void)probe;
+  throw std::runtime_error("boom");
+  co_return 0;
+}
+}  // namespace
+
+TEST(SpawnTest, AFinishedTaskReleasesItsParametersBeforeItsHandleIsRead) {
+  // Like a Rust future dropped on completion: what the coroutine holds (a channel sender, a
+  // socket, a guard moved in as a parameter) goes when the task ends, not when the join
+  // handle is read; otherwise a receiver waiting for "all senders gone" before awaiting the
+  // producer's handle would wait forever. The output survives in the dead frame.
+  for (const bool ct : {true, false}) {
+    probe_stats stats;  // outlives the runtime, which drops what is left at shutdown
+    auto rt = ct ? weft::runtime::builder().current_thread().build()
+                 : weft::runtime::builder().workers(2).build();
+    auto a = rt.spawn(holds_its_parameter(drop_probe(stats), std::string(40, 'x')));
+    auto b = rt.spawn(holds_its_parameter_void(drop_probe(stats)));
+    auto c = rt.spawn(throws_holding_its_parameter(drop_probe(stats)));
+    const auto all_finished = [&] { return a.is_finished() && b.is_finished() && c.is_finished(); };
+    if (ct) {
+      rt.block_on([&]() -> weft::task<void> {  // the current-thread runtime runs them here
+        while (!all_finished()) co_await weft::yield_now();
+      }());
+    }
+    ASSERT_TRUE(wait_until(all_finished));
+    EXPECT_EQ(stats.destroyed(), 3) << "a finished task still holds its parameters";
+    EXPECT_EQ(rt.block_on(std::move(a)), std::string(40, 'x') + "!");
+    rt.block_on(std::move(b));
+    EXPECT_THROW(rt.block_on(std::move(c)), std::runtime_error);
+  }
+}

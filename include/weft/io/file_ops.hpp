@@ -18,14 +18,6 @@
 
 namespace weft::io {
 
-namespace detail {
-/// The mapper of ops whose result is a new file descriptor.
-inline result<int> to_fd(std::int32_t res) {
-  if (res < 0) return make_error(-res);
-  return static_cast<int>(res);
-}
-} // namespace detail
-
 // Path arguments: every op taking a `const char* path` borrows it (op_traits::borrows_memory),
 // so dropping the future waits until the kernel is done with it. The caller keeps the string
 // alive, at the same address, until the future completed or was destroyed.

@@ -23,10 +23,6 @@
 namespace weft::io {
 
 namespace detail {
-inline result<int> to_fd(std::int32_t res) {
-  if (res < 0) return make_error(-res);
-  return static_cast<int>(res);
-}
 inline result<unsigned> to_events(std::int32_t res) {
   if (res < 0) return make_error(-res);
   return static_cast<unsigned>(res);

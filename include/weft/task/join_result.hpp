@@ -57,6 +57,10 @@ public:
   [[nodiscard]] std::exception_ptr exception() const noexcept {
     return is_exception() ? std::get<1>(v_) : nullptr;
   }
+  /// The stored exception itself (not a copy), or null.
+  [[nodiscard]] const std::exception_ptr* exception_if() const noexcept {
+    return std::get_if<1>(&v_);
+  }
 
   /// The value; rethrows the task's exception; throws cancelled_error if it was cancelled.
   T value() && {

@@ -4,12 +4,13 @@
 // the frame's prefix (frame_prefix.hpp); any other spawned future gets a task_cell (header,
 // then the future or its output, task_cell.hpp).
 //
-// Protocol: fields other than `state`, `join_waker` and `frame_alive` are written once before
+// Protocol: fields other than `state`, `join_waker`, `frame_alive` and `output_parked` are
+// written once before
 // the task is published (spawn) and read-only afterwards, except the owned-list links
 // (guarded by that shard's lock). Run queues hold pointers to headers, never links in them. `join_waker` is owned by the join handle
 // while state.join_waker is clear and by the runtime while it is set (see task_state.hpp).
-// `frame_alive` belongs to whoever may touch the future (the poller, or the party entitled to
-// the output after completion).
+// `frame_alive` and `output_parked` belong to whoever may touch the future (the poller, or the
+// party entitled to the output after completion, which the completing transition publishes).
 #pragma once
 
 #include <cstdint>
@@ -55,6 +56,9 @@ struct task_header {
   std::uint16_t owned_shard = 0;
   /// A coroutine task's frame has not been destroyed yet (cells: unused).
   bool frame_alive = true;
+  /// A finished coroutine task's output was moved out of its destroyed frame into the
+  /// frame's dead bytes (spawned_frame.hpp); same owner as frame_alive.
+  bool output_parked = false;
   waker join_waker{nullptr, nullptr};  // null: none stored
 
   task_header(std::uint64_t refs, const task_vtable* vt, scheduler_base* s) noexcept

@@ -37,6 +37,11 @@ inline result<std::size_t> to_size(std::int32_t res) {
   return static_cast<std::size_t>(res);
 }
 /// For an IORING_OP_TIMEOUT: expiry (-ETIME) is its success.
+/// The mapper of ops whose result is a new file descriptor (accept, openat, socket).
+inline result<int> to_fd(std::int32_t res) {
+  if (res < 0) return make_error(-res);
+  return static_cast<int>(res);
+}
 inline result<void> to_timeout(std::int32_t res) {
   if (res == -ETIME || res >= 0) return {};
   return make_error(-res);
