@@ -14,6 +14,7 @@
 
 #include "stream_support.hpp"
 #include "support/counting_waker.hpp"
+#include "support/lifetime_counter.hpp"
 #include "support/manual_executor.hpp"
 #include "weft/core/ready.hpp"
 #include "weft/stream.hpp"
@@ -420,6 +421,44 @@ TEST(StreamAdaptorTest, BufferUnorderedAndBufferedRePollOnlyTheWokenFuture) {
     for (auto& e : ev) most = std::max(most, e->polls());
     EXPECT_LE(most, 3);
   }
+}
+
+weft::task<int> fails_after(manual_event& e) {
+  co_await e.wait();
+  throw std::runtime_error("future failed");
+}
+
+TEST(StreamAdaptorTest, BufferUnorderedPassesAFutureExceptionAndDropsRunningFutures) {
+  weft::test::lifetime_log log;
+  manual_event go;
+  manual_event never;
+  {
+    manual_executor ex;
+    auto out = ex.spawn([](weft::test::lifetime_log& lg, manual_event& g, manual_event& nv) -> weft::task<bool> {
+      auto s = ws::iterate(0, [](int x) { return x + 1; }) | ws::take(3) |
+               ws::map([&](int i) -> weft::task<int> {
+                 weft::test::lifetime_token t(lg, i);
+                 if (i == 0) co_return co_await fails_after(g);
+                 co_await nv.wait();
+                 co_return i;
+               }) |
+               ws::buffer_unordered(3);
+      try {
+        while (co_await ws::next(s)) {
+        }
+      } catch (const std::runtime_error&) {
+        co_return true;
+      }
+      co_return false;
+    }(log, go, never));
+    ex.run_until_stalled();
+    EXPECT_EQ(log.live(), 3);  // three futures running
+    go.set();
+    ex.run_until_stalled();
+    ASSERT_TRUE(out->has_value());
+    EXPECT_TRUE(**out);
+  }
+  EXPECT_EQ(log.live(), 0);  // the stream, and its two waiting futures, were dropped
 }
 
 TEST(StreamAdaptorTest, BufferUnorderedOfVoidFutures) {
