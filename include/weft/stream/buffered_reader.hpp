@@ -30,6 +30,7 @@ namespace weft::stream {
 /// byte the reader already had: calling it again with the same output continues. A byte
 /// lost by a cancelled read of the source itself (weft::io::read on a pipe or socket is not
 /// cancel-safe) is lost, though: the reader is as cancel-safe as `R::read`.
+/// Preconditions: output buffers (spans, strings, vectors) outlive the returned futures.
 /// Thread safety: one operation at a time (each borrows the reader until it completes).
 template <class R> class buffered_reader {
   using src_t = std::remove_reference_t<R>;

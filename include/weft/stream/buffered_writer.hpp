@@ -32,6 +32,8 @@ namespace weft::stream {
 /// write() accepts bytes only in the poll that returns their count. A sink write cancelled
 /// mid-way may itself have written bytes it cannot report (weft::io::write on a pipe or
 /// socket): the writer is as cancel-safe as `W::write`.
+/// Preconditions: the span given to write / write_all outlives the returned future (the
+/// futures are lazy: nothing is copied before the first poll).
 /// Thread safety: one operation at a time.
 template <class W> class buffered_writer {
   using sink_t = std::remove_reference_t<W>;
