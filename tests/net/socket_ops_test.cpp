@@ -27,10 +27,17 @@ namespace {
 using namespace std::chrono_literals;
 using weft::net::socket_address;
 
-/// Polls `*f` once (starting it) and completes with whether it was ready.
+/// Polls `*f` once with budget left (so an op future really starts: without budget it
+/// answers pending without starting) and completes with whether it was ready.
 template <class F> struct poll_once {
   F* f;
-  weft::poll<bool> poll(weft::context& cx) { return weft::ready(f->poll(cx).is_ready()); }
+  weft::poll<bool> poll(weft::context& cx) {
+    if (!weft::coop::has_budget()) {  // chaos builds draw tiny budgets: try next poll
+      cx.waker().wake_by_ref();
+      return weft::pending;
+    }
+    return weft::ready(f->poll(cx).is_ready());
+  }
 };
 
 weft::task<bool> drop_completed_accept(int lfd, socket_address addr, std::size_t base) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "net/net_test_support.hpp"
@@ -224,6 +225,14 @@ TEST(TcpTest, ManyConnectionsEchoByteExactWhileSomeReset) {
   const int clients = big ? 1000 : static_cast<int>(weft::test::scaled(100, 100, 40));
   const std::size_t n = big ? (1u << 20) : (256u << 10);
   weft::test::watchdog dog(big ? 600s : 120s, "tcp echo many");
+  // Two fds per connection in this process: raise the soft limit towards the hard one.
+  rlimit rl{};
+  ::getrlimit(RLIMIT_NOFILE, &rl);
+  const rlim_t need = static_cast<rlim_t>(clients) * 2 + 256;
+  if (rl.rlim_cur < need) {
+    rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+  }
   const std::size_t base = weft::test::fd_count();
   {
     auto rt = weft::runtime::builder().workers(2).build();
