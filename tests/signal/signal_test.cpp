@@ -72,11 +72,13 @@ TEST(SignalTest, SignalFromAnotherThreadWakesAParkedListener) {
   auto rt = weft::runtime::builder().workers(2).build();
   auto s = sig::signal(SIGHUP).value();
   std::atomic<bool> waiting{false};
-  auto h = rt.spawn([&]() -> task<int> {
+  // Named: the task runs after this statement, when a temporary lambda would be gone.
+  auto body = [&]() -> task<int> {
     waiting = true;
     auto r = co_await s.recv();
     co_return r.value_or(-1);
-  }());
+  };
+  auto h = rt.spawn(body());
   std::thread killer([&] {
     while (!waiting) std::this_thread::sleep_for(1ms);
     std::this_thread::sleep_for(20ms); // let the worker park in its ring

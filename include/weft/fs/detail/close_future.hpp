@@ -16,9 +16,10 @@
 
 #include <unistd.h>
 
+#include "weft/core/context.hpp"
 #include "weft/core/coop.hpp"
+#include "weft/core/poll.hpp"
 #include "weft/core/result.hpp"
-#include "weft/io/detail/errors.hpp"
 #include "weft/io/op_state.hpp"
 #include "weft/io/uring_driver.hpp"
 
@@ -55,7 +56,8 @@ public:
       const std::int32_t res = op_->res;
       op_->lock.unlock();
       std::exchange(op_, nullptr)->release();
-      return ::weft::poll<result<void>>(std::in_place, io::detail::to_void(res));
+      return ::weft::poll<result<void>>(std::in_place,
+                                        res < 0 ? result<void>(make_error(-res)) : result<void>{});
     }
     op_->waker_.clone_from(cx.waker());
     op_->lock.unlock();

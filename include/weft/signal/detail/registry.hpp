@@ -32,6 +32,15 @@
 //   3. the read op is polled with the broadcast waker, never a task's: its completion does
 //      not depend on which listener started it still being polled (a stream whose task moved
 //      on to other work, or was dropped, cannot strand the others).
+// Where the pipe read lives: on the ring of the thread whose listener found none in flight.
+// A worker's ring is turned as long as its runtime runs; a block_on thread's lent ring is
+// quiesced when its block_on returns (the read then completes as cancelled, which wakes
+// everyone and a waiting listener re-arms it on its own ring). Known limit: a current-thread
+// runtime between two block_on calls turns nobody's ring, so a read it holds waits for its
+// next block_on; listeners on another runtime meanwhile wait too.
+// Under ThreadSanitizer the handler itself is deferred until its thread next makes an
+// intercepted call, so a signal sent to the process may wait while that thread sleeps in
+// io_uring_enter (a TSan artifact; raise() on a thread that keeps running is prompt).
 // Why std::atomic for arrivals: weft::detail::atomic is instrumented in chaos/model builds
 // (yields, sleeps, an explorer's scheduling points), none of which may run inside a signal
 // handler; a lock-free std::atomic<std::uint64_t> is async-signal-safe. Its operations are
