@@ -8,3 +8,8 @@
 #include "weft/runtime.hpp"
 #include "weft/io.hpp"
 #include "weft/time.hpp"
+#include "weft/net.hpp"
+#include "weft/fs.hpp"
+#include "weft/signal.hpp"
+#include "weft/sync.hpp"
+#include "weft/stream.hpp"
