@@ -252,52 +252,60 @@ TEST(EpollBackendTest, KernelTimeoutIsATimerfdThatFiresAndIsClosed) {
 
 // ---- the blocking-pool form -------------------------------------------------------------
 
+/// The nop SQE of the blocking-form ops below (their io_uring form is irrelevant here).
+void prep_nop(io_uring_sqe* sqe, weft::io::detail::op_state&) { io_uring_prep_nop(sqe); }
+
 TEST(EpollBlockingFormTest, ADroppedJobThatBorrowsMemoryIsWaitedForBeforeTheDropReturns) {
   auto rt = epoll_runtime(1);
   for (int i = 0; i < 5; ++i) {
+    std::atomic<bool> started{false};
     std::atomic<bool> job_done{false};
-    const bool done_when_dropped = rt.block_on([](std::atomic<bool>* flag) -> weft::task<bool> {
+    const bool done_when_dropped = rt.block_on([](std::atomic<bool>* go, std::atomic<bool>* flag) -> weft::task<bool> {
       std::array<std::byte, 64> buf{};
       auto op = weft::io::make_op(
-          [](io_uring_sqe* sqe, weft::io::detail::op_state&) { io_uring_prep_nop(sqe); },
-          weft::io::detail::to_size, weft::io::op_traits{.borrows_memory = true},
-          weft::io::blocking([b = std::span(buf), flag]() -> std::int32_t {
+          prep_nop, weft::io::detail::to_size, weft::io::op_traits{.borrows_memory = true},
+          weft::io::blocking([b = std::span(buf), go, flag]() -> std::int32_t {
+            go->store(true);
             std::this_thread::sleep_for(20ms);
             std::memset(b.data(), 0x5a, b.size());  // the buffer must still be alive
             flag->store(true);
             return static_cast<std::int32_t>(b.size());
           }));
-      const bool pending = co_await poll_once_then_drop(std::move(op));
-      EXPECT_TRUE(pending);
+      // Polled (yielding) until the job runs, then dropped while it still sleeps.
+      auto outcome = co_await weft::test::drop_after_polls(std::move(op), 1'000'000,
+                                                           [go] { return go->load(); });
+      EXPECT_FALSE(outcome.value.has_value());
       co_return flag->load();  // the drop returned: the job must have finished
-    }(&job_done));
+    }(&started, &job_done));
     EXPECT_TRUE(done_when_dropped);
   }
 }
 
 TEST(EpollBlockingFormTest, AnOrphanedFdResultIsClosedAndADropThatBorrowsNothingDoesNotWait) {
+  weft::test::watchdog dog(30s, "a drop that borrows nothing waited for its job");
   auto rt = epoll_runtime(1);
   (void)rt.block_on(weft::io::nop());  // the block_on thread's driver (2 fds) exists now
   const std::size_t before = weft::test::fd_count();
+  std::atomic<int> started{0};
   std::atomic<int> opened{0};
-  const auto dropped_in = rt.block_on([](std::atomic<int>* n) -> weft::task<clock_type::duration> {
-    const auto start = clock_type::now();
+  std::atomic<bool> gate{false};
+  rt.block_on([](std::atomic<int>* st, std::atomic<int>* n, std::atomic<bool>* g) -> weft::task<void> {
     for (int i = 0; i < 10; ++i) {
       auto op = weft::io::make_op(
-          [](io_uring_sqe* sqe, weft::io::detail::op_state&) { io_uring_prep_nop(sqe); },
-          weft::io::detail::to_size,
+          prep_nop, weft::io::detail::to_size,
           weft::io::op_traits{.resource = weft::io::detail::op_resource::fd},
-          weft::io::blocking([n]() -> std::int32_t {
-            std::this_thread::sleep_for(10ms);
-            n->fetch_add(1);
+          weft::io::blocking([st, n, g]() -> std::int32_t {
+            st->fetch_add(1);
+            while (!g->load()) std::this_thread::sleep_for(1ms);  // held until every drop returned
             const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+            n->fetch_add(1);
             return fd >= 0 ? fd : -errno;
           }));
-      (void)co_await poll_once_then_drop(std::move(op));
+      (void)co_await weft::test::drop_after_polls(std::move(op), 1'000'000,
+                                                  [st, i] { return st->load() > i; });
     }
-    co_return clock_type::now() - start;
-  }(&opened));
-  EXPECT_LT(dropped_in, 100ms) << "ten drops of ops borrowing nothing waited for their jobs";
+  }(&started, &opened, &gate));
+  gate.store(true);  // a drop that waited for its job would have hung before this line
   EXPECT_TRUE(weft::test::wait_until([&] { return opened.load() == 10; }));
   EXPECT_TRUE(weft::test::wait_until([&] { return weft::test::fd_count() == before; }))
       << "an fd nobody took was not closed";
