@@ -63,15 +63,17 @@ const char* reason(int status) {
   }
 }
 
+// Appends a response. With head_only (a HEAD request) the headers announce the body's
+// length but the body itself is left out.
 void put_response(std::string& out, int status, std::string_view body, bool keep_alive,
-                  std::string_view content_type = "text/plain") {
+                  std::string_view content_type = "text/plain", bool head_only = false) {
   out += "HTTP/1.1 " + std::to_string(status) + " " + reason(status) + "\r\n";
   out += "Content-Type: ";
   out += content_type;
   out += "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   if (!keep_alive) out += "Connection: close\r\n";
   out += "\r\n";
-  out += body;
+  if (!head_only) out += body;
 }
 
 // The file route. The name must be one plain path component: no "..", no "/", no NUL, so a
@@ -92,12 +94,7 @@ weft::task<void> serve_file(const config& cfg, std::string_view name, bool head_
     co_return;
   }
   const std::string_view body(reinterpret_cast<const char*>(data->data()), data->size());
-  put_response(out, 200, head_only ? std::string_view() : body, keep_alive,
-               "application/octet-stream");
-  if (head_only) {  // HEAD: the length of the body that GET would send, without it
-    const auto at = out.rfind("Content-Length: 0");
-    if (at != std::string::npos) out.replace(at, 17, "Content-Length: " + std::to_string(body.size()));
-  }
+  put_response(out, 200, body, keep_alive, "application/octet-stream", head_only);
 }
 
 // Answers one parsed request; appends the response to `out`.
@@ -106,7 +103,7 @@ weft::task<void> respond(const config& cfg, const http::request& req, std::strin
   if (req.method != "GET" && !head) {
     put_response(out, 405, "only GET and HEAD\n", req.keep_alive);
   } else if (req.target == "/") {
-    put_response(out, 200, head ? "" : "hello", req.keep_alive);
+    put_response(out, 200, "hello", req.keep_alive, "text/plain", head);
   } else if (req.target.starts_with("/files/")) {
     co_await serve_file(cfg, req.target.substr(7), head, req.keep_alive, out);
   } else {
