@@ -17,13 +17,7 @@
 // 127.0.0.1 port and tests all of that with raw sockets, then exits 0.
 #include "http/request_parser.hpp"
 
-// Workaround (weft main as of this writing): weft/io/file_ops.hpp and weft/io/socket_ops.hpp
-// both define weft::io::detail::to_fd, so one file cannot include weft/fs.hpp and
-// weft/net.hpp as they are. Renaming the fs one while including it keeps them apart; delete
-// these three lines once the io layer defines to_fd once.
-#define to_fd to_fd_for_files
 #include <weft/fs.hpp>
-#undef to_fd
 #include <weft/net.hpp>
 #include <weft/weft.hpp>
 

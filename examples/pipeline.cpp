@@ -45,13 +45,9 @@ std::uint64_t crunch(std::uint64_t x, std::uint64_t rounds) {
 
 // The producer: a task sending 1..jobs. send() waits while the channel holds 8 values, so a
 // fast producer cannot run ahead of a slow consumer (back-pressure with bounded memory).
-weft::task<void> produce(weft::sync::mpsc<std::uint64_t>::sender tx_param, std::uint64_t jobs) {
-  // The sender moves into a local so that it is dropped when this body ends: dropping the
-  // last sender is what ends the receiver's stream (after the queued values). A coroutine's
-  // by-value parameters live in its frame, and weft currently frees a spawned task's frame
-  // only with its join_handle, not when the body finishes, so a sender left in the
-  // parameter would keep the channel open until `co_await producer` below: a deadlock.
-  auto tx = std::move(tx_param);
+weft::task<void> produce(weft::sync::mpsc<std::uint64_t>::sender tx, std::uint64_t jobs) {
+  // When this task ends its frame goes, and with it `tx`: dropping the last sender is what
+  // ends the receiver's stream (after the queued values).
   for (std::uint64_t n = 1; n <= jobs; ++n) {
     if (!co_await tx.send(n)) co_return;  // the receiver is gone: stop producing
   }

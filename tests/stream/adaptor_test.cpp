@@ -16,6 +16,8 @@
 #include "support/counting_waker.hpp"
 #include "support/lifetime_counter.hpp"
 #include "support/manual_executor.hpp"
+#include "support/runtime_support.hpp"
+#include "weft/runtime/runtime.hpp"
 #include "weft/core/ready.hpp"
 #include "weft/stream.hpp"
 #include "weft/task/task.hpp"
@@ -494,3 +496,30 @@ TEST(StreamAdaptorTest, ExceptionsFromAdaptorFunctionsReachTheAwaiter) {
 }
 
 } // namespace
+
+namespace {
+/// Spends `n` units of cooperative budget, yielding whenever the poll's budget runs out.
+weft::task<int> budget_hungry(int n) {
+  for (int i = 0; i < n; ++i) co_await weft::test::coop_ready{};
+  co_return n;
+}
+}  // namespace
+
+TEST(StreamAdaptorTest, BufferUnorderedAndBufferedYieldWhenTheirFuturesRunOutOfBudget) {
+  // A future out of budget wakes itself and answers pending; re-polling it inside the same
+  // poll of the stream can never succeed (the budget refills only at the task's next poll),
+  // so the stream must answer pending and be polled again, not spin on that wake for ever.
+  weft::test::watchdog dog(std::chrono::seconds(30), "buffer_unordered spinning on a budget wake");
+  auto rt = weft::runtime::builder().current_thread().build();
+  for (int ordered = 0; ordered < 2; ++ordered) {
+    SCOPED_TRACE(ordered ? "buffered" : "buffer_unordered");
+    const int total = rt.block_on([](bool in_order) -> weft::task<int> {
+      auto src = ws::iterate(0, [](int x) { return x + 1; }) | ws::take(16) |
+                 ws::map([](int) { return budget_hungry(1000); });
+      auto sum = ws::fold(0, [](int a, int b) { return a + b; });
+      if (in_order) co_return co_await (std::move(src) | ws::buffered(8) | std::move(sum));
+      co_return co_await (std::move(src) | ws::buffer_unordered(8) | std::move(sum));
+    }(ordered != 0));
+    EXPECT_EQ(total, 16 * 1000);
+  }
+}

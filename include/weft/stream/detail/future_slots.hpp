@@ -7,8 +7,8 @@
 // - roles: the poller (the stream's poll_next, one thread at a time) and wakers.
 // - join_all_shared (see join_all.hpp): refs (ours + one per waker clone), the push-only
 //   ready stack, the parent waker under parent_mu, node::queued.
-// - taken_: the part of the ready stack the poller took with one exchange and has not
-//   polled yet; only the poller touches it. A node is popped from taken_ (its `next` read)
+// - taken_: the part of the ready stack the poller took with one exchange (at most one per
+//   poll, took_batch_) and has not polled yet; only the poller touches it. A node is popped from taken_ (its `next` read)
 //   before its `queued` flag is cleared, so a wake after the clear may relink it freely.
 // - a future just placed in a slot is polled at once WITHOUT clearing `queued`: if the
 //   node still sits in the stack or in taken_ (a stale wake of the slot's previous future),
@@ -60,6 +60,7 @@ public:
 
   /// Starts a poll: publishes the poller's waker as the one slot wakes must reach.
   void begin_poll(context& cx) {
+    took_batch_ = false;
     if (shared_ == nullptr) shared_ = new weft::detail::join_all_shared(n_);
     std::lock_guard lock(shared_->parent_mu);
     if (!shared_->parent || !shared_->parent->will_wake(cx.waker())) shared_->parent = cx.waker();
@@ -76,9 +77,15 @@ public:
     return slots_[i]->poll(slot_cx);
   }
 
-  /// The next woken slot (occupied or not: check), or none once no wake is pending.
+  /// The next woken slot (occupied or not: check), or none once the batch of wakes taken in
+  /// this poll is done. One batch per poll: a slot woken while the batch is being polled (a
+  /// future out of cooperative budget wakes itself at once) waits for the next poll, which
+  /// its wake has already requested (the push onto the empty stack wakes the poller);
+  /// taking it now would loop for ever, the budget never refilling inside one poll.
   std::optional<std::size_t> next_woken() {
     if (taken_ == nullptr) {
+      if (took_batch_) return std::nullopt;
+      took_batch_ = true;
       // acquire: pairs with the wakers' release pushes, making each node's link visible.
       taken_ = shared_->ready_head.exchange(nullptr, weft::detail::memory_order_acquire);
       if (taken_ == nullptr) return std::nullopt;
@@ -96,6 +103,7 @@ private:
   std::unique_ptr<std::optional<F>[]> slots_;
   weft::detail::join_all_shared* shared_ = nullptr;
   weft::detail::join_all_node* taken_ = nullptr;
+  bool took_batch_ = false;  // the ready stack was taken in this poll (poller only)
 };
 
 } // namespace weft::stream::detail
