@@ -39,7 +39,15 @@ inline bool parse_length(std::string_view in, std::size_t& pos, long long& out, 
   need_more = false;
   const std::size_t eol = in.find("\r\n", pos);
   if (eol == std::string_view::npos) {
-    need_more = in.size() - pos <= max_digits + 1;
+    // More bytes can still complete the line only if what came so far is a prefix of a valid
+    // one: an optional '-', at most max_digits digits, perhaps the '\r'. The same rule as the
+    // complete line below, so a command's every prefix is need_more, never an error.
+    std::string_view part = in.substr(pos);
+    if (!part.empty() && part.back() == '\r') part.remove_suffix(1);
+    if (!part.empty() && part.front() == '-') part.remove_prefix(1);
+    bool digits_only = true;
+    for (char c : part) digits_only = digits_only && c >= '0' && c <= '9';
+    need_more = digits_only && part.size() <= max_digits;
     return false;
   }
   std::string_view digits = in.substr(pos, eol - pos);
