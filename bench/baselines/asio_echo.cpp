@@ -1,6 +1,9 @@
 // bench/baselines/asio_echo.cpp: a Boost.Asio C++20-coroutine echo server on one
 // io_context run by one thread (Asio's epoll reactor). Built only where Debian's
 // libboost-dev is installed. weft_baseline_asio_echo; usage: PROGRAM PORT.
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
 #include <boost/asio.hpp>
 
 #include <array>
