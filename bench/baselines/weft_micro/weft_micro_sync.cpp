@@ -15,7 +15,7 @@
 
 namespace {
 
-namespace mpsc = weft::sync::mpsc;
+using u64_mpsc = weft::sync::mpsc<std::uint64_t>;
 
 template <class Tx, class Rx> weft::task<void> bouncer(Rx rx, Tx tx) {
   while (auto v = co_await rx.recv()) {
@@ -25,8 +25,8 @@ template <class Tx, class Rx> weft::task<void> bouncer(Rx rx, Tx tx) {
 
 weft::task<double> pingpong_body() {
   constexpr int hops = 1'000'000;  // a round trip is two hops
-  auto [to_tx, to_rx] = mpsc::channel<std::uint64_t>(1);
-  auto [back_tx, back_rx] = mpsc::channel<std::uint64_t>(1);
+  auto [to_tx, to_rx] = u64_mpsc::channel(1);
+  auto [back_tx, back_rx] = u64_mpsc::channel(1);
   auto peer = weft::spawn(bouncer(std::move(to_rx), std::move(back_tx)));
   const auto t0 = micro::clock::now();
   for (std::uint64_t i = 0; i < hops / 2; ++i) {
@@ -46,7 +46,7 @@ template <class Tx> weft::task<void> producer(Tx tx, std::uint64_t n) {
 
 weft::task<double> mpsc_body() {
   constexpr std::uint64_t n = 10'000'000;
-  auto [tx, rx] = mpsc::channel<std::uint64_t>(1024);
+  auto [tx, rx] = u64_mpsc::channel(1024);
   const auto t0 = micro::clock::now();
   auto prod = weft::spawn(producer(std::move(tx), n));
   std::uint64_t sum = 0, got = 0;
