@@ -7,6 +7,7 @@
 #include <weft/net/lookup_host.hpp>
 
 #include <string>
+#include <string_view>
 
 #include "weft/weft.hpp"
 
@@ -50,6 +51,36 @@ TEST(SocketAddressTest, MalformedInputIsAClearError) {
     EXPECT_EQ(a.error(), weft::net::net_errc::malformed_address) << bad;
     EXPECT_NE(a.error().message().find("malformed socket address"), std::string::npos);
   }
+}
+
+// Found by tests/fuzz/socket_address_fuzz.cpp: a NUL inside the host ended the text
+// inet_pton saw, so "127.0.0.1\0junk:80" parsed as 127.0.0.1:80; and scope ids above 10^9
+// (the kernel's sin6_scope_id is any uint32) did not parse back from to_string().
+TEST(SocketAddressTest, AnEmbeddedNulIsMalformedAndEveryScopeIdRoundTrips) {
+  using namespace std::string_view_literals;
+  for (auto bad : {"127.0.0.1\0junk:80"sv, "[::1\0]:80"sv, "[fe80::1%1\0]:80"sv}) {
+    auto a = socket_address::parse(bad);
+    ASSERT_FALSE(a);
+    EXPECT_EQ(a.error(), weft::net::net_errc::malformed_address);
+  }
+  auto top = socket_address::parse("[fe80::1%4294967295]:1");
+  ASSERT_TRUE(top);
+  EXPECT_EQ(top->to_string(), "[fe80::1%4294967295]:1");
+  EXPECT_FALSE(socket_address::parse("[fe80::1%4294967296]:1"));
+  EXPECT_FALSE(socket_address::parse("[fe80::1%99999999999999999999]:1"));
+
+  sockaddr_in6 k{};
+  k.sin6_family = AF_INET6;
+  k.sin6_port = htons(9);
+  k.sin6_addr.s6_addr[0] = 0xfe;
+  k.sin6_addr.s6_addr[1] = 0x80;
+  k.sin6_addr.s6_addr[15] = 1;
+  k.sin6_scope_id = 3'000'000'000u;
+  auto from_kernel = socket_address::from_sockaddr(reinterpret_cast<sockaddr*>(&k), sizeof k);
+  ASSERT_TRUE(from_kernel);
+  auto back = socket_address::parse(from_kernel->to_string());
+  ASSERT_TRUE(back) << from_kernel->to_string();
+  EXPECT_EQ(*back, *from_kernel);
 }
 
 TEST(SocketAddressTest, FromSockaddrRejectsOtherFamiliesAndShortLengths) {

@@ -150,7 +150,9 @@ public:
   /// Parses a numeric host (no port, no brackets) with `port`; empty result when it is not
   /// an IPv4 or IPv6 literal.
   static result<socket_address> parse_ip(std::string_view host, std::uint16_t port) {
-    if (host.empty() || host.size() >= 64) return make_error_code(net_errc::malformed_address);
+    // A NUL inside would end the text inet_pton sees: "1.2.3.4\0junk" must not parse.
+    if (host.empty() || host.size() >= 64 || host.find('\0') != std::string_view::npos)
+      return make_error_code(net_errc::malformed_address);
     char buf[64] = {};
     std::memcpy(buf, host.data(), host.size());
     std::array<std::uint8_t, 4> o4{};
@@ -161,14 +163,16 @@ public:
     std::uint32_t scope = 0;
     if (char* pct = std::strchr(buf, '%')) {
       *pct = '\0';
-      std::uint32_t v = 0;
+      // The scope id is the kernel's sin6_scope_id: any uint32, in decimal.
+      std::uint64_t v = 0;
       const char* q = pct + 1;
       if (*q == '\0') return make_error_code(net_errc::malformed_address);
       for (; *q != '\0'; ++q) {
-        if (*q < '0' || *q > '9' || v > 100'000'000) return make_error_code(net_errc::malformed_address);
-        v = v * 10 + static_cast<std::uint32_t>(*q - '0');
+        if (*q < '0' || *q > '9') return make_error_code(net_errc::malformed_address);
+        v = v * 10 + static_cast<std::uint64_t>(*q - '0');
+        if (v > 0xffff'ffffu) return make_error_code(net_errc::malformed_address);
       }
-      scope = v;
+      scope = static_cast<std::uint32_t>(v);
     }
     std::array<std::uint8_t, 16> o6{};
     if (::inet_pton(AF_INET6, buf, o6.data()) == 1) return v6(o6, port, scope);
