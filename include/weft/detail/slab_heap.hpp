@@ -30,9 +30,12 @@
 #include <cstdlib>
 #include <mutex>
 #include <new>
+#include <string_view>
 #include <utility>
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "weft/config.hpp"
 #include "weft/detail/atomic.hpp"
@@ -111,11 +114,32 @@ private:
   static constexpr std::size_t arena_size = std::size_t{4} << 20;
   static constexpr std::size_t huge_page = std::size_t{2} << 20;
 
+  /// True when a fault in MADV_HUGEPAGE memory never waits for the kernel to compact
+  /// memory: THP defrag is "defer" or "never". Under "madvise", "defer+madvise" and
+  /// "always" the hint makes each first touch of a 2 MiB page compact synchronously when
+  /// memory is fragmented: measured, a burst of 10^6 spawns then took 420-590 ns per task
+  /// instead of ~215 with 4 KiB pages (and ~120 when huge pages were free). Read once.
+  static bool huge_pages_never_stall() noexcept {
+    static const bool ok = [] {
+      const int fd = ::open("/sys/kernel/mm/transparent_hugepage/defrag", O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return false;
+      char buf[128] = {};
+      const ::ssize_t n = ::read(fd, buf, sizeof buf - 1);
+      ::close(fd);
+      if (n <= 0) return false;
+      // The active mode is the bracketed one: "always defer defer+madvise [madvise] never".
+      const std::string_view text(buf, static_cast<std::size_t>(n));
+      return text.find("[defer]") != std::string_view::npos ||
+             text.find("[never]") != std::string_view::npos;
+    }();
+    return ok;
+  }
+
   void map_arena() {
     // Over-map so an arena aligned to a huge page fits, then trim the ends. Aligned and
     // advised, the kernel can back it with 2 MiB pages (where transparent huge pages are
     // enabled for madvised memory): a burst of a million frames then costs a few dozen page
-    // faults instead of tens of thousands.
+    // faults instead of tens of thousands. Advised only where that never stalls (above).
     const std::size_t len = arena_size + huge_page;
     void* m = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) throw std::bad_alloc();
@@ -125,7 +149,8 @@ private:
     const std::uintptr_t tail = base + len - (aligned + arena_size);
     if (tail != 0) ::munmap(reinterpret_cast<void*>(aligned + arena_size), tail);
 #ifdef MADV_HUGEPAGE
-    ::madvise(reinterpret_cast<void*>(aligned), arena_size, MADV_HUGEPAGE);  // a hint only
+    if (huge_pages_never_stall())
+      ::madvise(reinterpret_cast<void*>(aligned), arena_size, MADV_HUGEPAGE);  // a hint only
 #endif
     next_ = reinterpret_cast<char*>(aligned);
     limit_ = next_ + arena_size;
