@@ -4,7 +4,8 @@
 // per-request deadline with weft::time::timeout_at that stops slow clients (slowloris)
 // without disturbing anyone else: each connection is its own task.
 //
-//   weft_example_http_server [--port 8080] [--root DIR] [--timeout-ms 10000]
+//   weft_example_http_server [--port 8080] [--root DIR] [--timeout-ms 10000] [--workers N]
+//   (--workers: runtime worker threads, one per core by default)
 //   curl -v http://127.0.0.1:8080/               -> hello
 //   curl http://127.0.0.1:8080/files/notes.txt   -> DIR/notes.txt (names with ".." or "/"
 //                                                   are refused with 403)
@@ -21,6 +22,7 @@
 #include <weft/net.hpp>
 #include <weft/weft.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -29,6 +31,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <unistd.h>
 
 using namespace std::chrono_literals;
@@ -288,6 +291,7 @@ weft::task<int> run(std::uint16_t port, std::shared_ptr<config> cfg, bool smoke_
 int main(int argc, char** argv) {
   auto cfg = std::make_shared<config>();
   std::uint16_t port = 8080;
+  std::size_t workers = 0;  // 0: one per core
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--port" && i + 1 < argc) {
@@ -296,8 +300,11 @@ int main(int argc, char** argv) {
       cfg->root = argv[++i];
     } else if (a == "--timeout-ms" && i + 1 < argc) {
       cfg->request_timeout = std::chrono::milliseconds(std::atol(argv[++i]));
+    } else if (a == "--workers" && i + 1 < argc) {
+      workers = static_cast<std::size_t>(std::atoi(argv[++i]));
     } else {
-      std::fprintf(stderr, "usage: %s [--port N] [--root DIR] [--timeout-ms N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--port N] [--root DIR] [--timeout-ms N] [--workers N]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -316,7 +323,9 @@ int main(int argc, char** argv) {
     cfg->root = tmp;
     cfg->request_timeout = 500ms;
   }
-  const int rc = weft::block_on(run(port, cfg, smoke_mode));
+  if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+  auto rt = weft::runtime::builder().workers(workers).thread_name("http").build();
+  const int rc = rt.block_on(run(port, cfg, smoke_mode));
   if (smoke_mode) std::filesystem::remove_all(tmp);
   return rc;
 }
